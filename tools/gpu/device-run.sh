@@ -4,15 +4,18 @@
 # the benchmarks. Writes logs under $OUT (default: .device/out).
 #   STAGES="tests perf tiny e4b moe prefill profile torch torch-moe"   which parts to run
 #   (default: tests tiny e4b moe)
+#   G4_STAGE=.device   the folder tools/gpu/pack.sh packed (carry $G4_STAGE)
+#   GTEST_FILTER       narrows the tests stage
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-out=${OUT:-.device/out}
+stage=${G4_STAGE:-.device}
+out=${OUT:-$stage/out}
 mkdir -p "$out"
 stages=${STAGES:-tests tiny e4b moe}
-[ -f .device/carry.tgz ] && tar xzf .device/carry.tgz -C .device
-bin=.device/bin
-plans=.device/plans
-export LD_LIBRARY_PATH="$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+[ -f $stage/carry.tgz ] && tar xzf $stage/carry.tgz -C $stage
+bin=$stage/bin
+plans=$stage/plans
+export LD_LIBRARY_PATH="$PWD/$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # cuBLASLt comes from the machine's CUDA toolkit or PyTorch's wheels.
 for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
          $(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__file__) + "/cu13/lib")' 2>/dev/null); do

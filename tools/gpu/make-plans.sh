@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:-build/test/gpu/plans}
 arch=${2:-sm_90a}
-gemma4c=${GEMMA4C:-build/bin/gemma4c}
+gemma4c=${GEMMA4C:-${G4_BUILD_DIR:-build}/bin/gemma4c}
 mkdir -p "$dir"
 for model in test/models/*/; do
   name=$(basename "$model")

@@ -5,17 +5,20 @@
 # need, and the plans (tools/gpu/make-plans.sh). The plans' kernel images are
 # mostly alike, so they compress ~50x. The plans find their checkpoints under
 # test/models, which travels with the tree. Usage: tools/gpu/pack.sh [ARCH]
+# G4_BUILD_DIR (default build) and G4_STAGE (default .device: carry
+# $G4_STAGE/carry.tgz) let several builds be packed side by side.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ninja -C build -j"$(nproc)" gemma4c gemma4rt gpu_tests
-stage=.device # the plans are compiled where they will lie: their checkpoint_dir is relative
-rm -rf .device && mkdir -p $stage/bin $stage/lib
-cp build/bin/gemma4rt build/bin/gpu_tests $stage/bin/
+build=${G4_BUILD_DIR:-build}
+stage=${G4_STAGE:-.device} # the plans are compiled where they will lie: their checkpoint_dir is relative
+ninja -C "$build" -j"$(nproc)" gemma4c gemma4rt gpu_tests
+rm -rf "$stage" && mkdir -p $stage/bin $stage/lib
+cp $build/bin/gemma4rt $build/bin/gpu_tests $stage/bin/
 strip $stage/bin/*
 # glibc and libstdc++ are newer there; cpp-httplib, sentencepiece and theirs may be missing.
 ldd $stage/bin/* | awk '/=> \// {print $3}' | sort -u |
   grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|libdl|libpthread|librt|ld-linux[^/]*)\.so' |
   xargs -r -I{} cp -L {} $stage/lib/
-tools/gpu/make-plans.sh $stage/plans "${1:-sm_90a}"
-tar czf .device/carry.tgz -C $stage bin lib plans
-ls -la .device/carry.tgz
+G4_BUILD_DIR=$build tools/gpu/make-plans.sh $stage/plans "${1:-sm_90a}"
+tar czf $stage/carry.tgz -C $stage bin lib plans
+ls -la $stage/carry.tgz
