@@ -39,8 +39,12 @@ G4K_SHARED_FN unsigned attentionSharedBytes(int headDim, int group) {
                   kAttentionKeys * headDim * 2);
 }
 
-inline constexpr int kGemvWarps = 4;              // warps of a GEMV block, splitting the reduction
-inline constexpr int kGemvRows = 4;               // output rows of a GEMV block
+// Threads of an rmsNorm block: groups of a warp share blocks of 128.
+G4K_SHARED_FN int rmsNormBlockThreads(int threadsPerGroup) { return threadsPerGroup < 128 ? 128 : threadsPerGroup; }
+
+inline constexpr int kGemvWarps = 4;              // warps of a GEMV block, one output row each
+inline constexpr int kGemvRows = kGemvWarps;      // output rows of a GEMV block
+inline constexpr int kGemvChunks = 8;             // 16-byte weight loads a GEMV lane keeps in flight
 inline constexpr int kMoeWarps = 4;               // warps (one output row each) per MoE expert block
 inline constexpr int kMoeTokens = 4;              // routed tokens per pass over an expert row
 inline constexpr int kBlockThreads = 256;         // default block of the elementwise kernels

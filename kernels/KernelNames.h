@@ -35,8 +35,8 @@ inline std::string elementwise(ElementwiseOp op) {
   return std::string("g4k::elementwise<g4k::") + kFunctors[int(op)] + ">";
 }
 
-// rmsNorm<threads per group, adds a residual first>: 32 (a warp) or 128 (a block) threads.
-inline constexpr std::array kRmsNormThreads = {32, 128};
+// rmsNorm<threads per group, adds a residual first>: 32 (a warp) or 1024 (a block) threads.
+inline constexpr std::array kRmsNormThreads = {32, 1024};
 inline std::string rmsNorm(int threadsPerGroup, bool addResidual) {
   return "g4k::rmsNorm<" + std::to_string(threadsPerGroup) + ", " + (addResidual ? "true" : "false") + ">";
 }

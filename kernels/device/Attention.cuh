@@ -24,6 +24,7 @@ struct CausalWindowMask {
 
 template <int kHeadDim, int kGroup, class Mask = CausalWindowMask>
 __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs a) {
+  enterDependentGrid();
   static_assert(kHeadDim % 8 == 0, "head_dim must be a multiple of 8 (16-byte K/V chunks)");
   constexpr int kTileTokens = attentionTileTokens(kGroup);
   constexpr int kRows = attentionTileRows(kGroup);
@@ -172,6 +173,7 @@ __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs 
 
 // One block per (tile, KV head, row): out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s.
 __global__ void attentionCombine(AttentionCombineArgs a) {
+  enterDependentGrid();
   const int rows = attentionTileRows(a.group);
   const int r = blockIdx.x % rows;
   const int tileHead = blockIdx.x / rows;

@@ -78,6 +78,28 @@ template <int kThreads> __device__ __forceinline__ float blockMax(float v, float
   return v;
 }
 
+// Programmatic dependent launch (sm_90+). The runtime may launch a kernel
+// while the stream's previous kernel still runs (Launch.h, programmatic);
+// such a kernel calls enterDependentGrid() before it touches anything an
+// earlier kernel writes, and may only read constant data (weights) before.
+// Releasing dependents first lets the next kernel start as soon as this one
+// is resident; it still waits for this one to finish. No-ops before sm_90,
+// where launches serialize as usual.
+__device__ __forceinline__ void releaseDependentGrid() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void awaitPrecedingGrid() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void enterDependentGrid() {
+  releaseDependentGrid();
+  awaitPrecedingGrid();
+}
+
 __device__ __forceinline__ float negativeInfinity() { return -__int_as_float(0x7f800000); }
 __device__ __forceinline__ float quietNan() { return __int_as_float(0x7fc00000); }
 

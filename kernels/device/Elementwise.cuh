@@ -37,6 +37,7 @@ struct LayerScalarOp : ScaleOp {
 };
 
 template <class Op> __global__ void elementwise(ElementwiseArgs a) {
+  enterDependentGrid();
   const float factor = Op::kScalarWeight ? bf16ToFloat(a.scalar[0]) : a.factor;
   const Op op;
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < a.n; i += (long long)gridDim.x * blockDim.x)
@@ -44,6 +45,7 @@ template <class Op> __global__ void elementwise(ElementwiseArgs a) {
 }
 
 __global__ void slice(SliceArgs a) {
+  enterDependentGrid();
   const long long n = (long long)a.tokens * a.sliceWidth;
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
     const long long t = i / a.sliceWidth, j = i % a.sliceWidth;
@@ -54,6 +56,7 @@ __global__ void slice(SliceArgs a) {
 // x = hi + lo to about 16 significant bits, both bf16: two bf16 GEMMs over hi
 // and lo give a Linear of fp32 inputs with bf16 tensor cores.
 __global__ void splitToBf16(SplitArgs a) {
+  enterDependentGrid();
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < a.n; i += (long long)gridDim.x * blockDim.x) {
     const float x = a.x[i];
     const bf16 hi = floatToBf16(x);
@@ -64,6 +67,7 @@ __global__ void splitToBf16(SplitArgs a) {
 
 // Grid (column blocks, row blocks), both grid-strided.
 __global__ void gatherRows(GatherRowsArgs a) {
+  enterDependentGrid();
   for (int r = blockIdx.y; r < a.count; r += gridDim.y) {
     const unsigned *src = a.src + (long long)a.rows[r] * a.width;
     unsigned *dst = a.dst + (long long)r * a.width;

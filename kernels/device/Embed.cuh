@@ -8,6 +8,7 @@
 namespace g4k {
 
 __global__ void embed(EmbedArgs a) {
+  enterDependentGrid();
   for (int t = blockIdx.y; t < a.tokens; t += gridDim.y) {
     const int id = a.ids[t];
     const bool valid = id >= 0 && id < a.rows;

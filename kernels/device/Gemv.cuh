@@ -1,9 +1,12 @@
 // Skinny Linear for decode: y[t] = epilogue(w0 @ x[t], w1 @ x[t]) for up to
-// kTokens tokens per block (grid.y walks token blocks). A block owns
-// kGemvRows output rows; its warps split the reduction dimension, each lane
-// streaming 16-byte weight chunks (every weight byte read once), the tokens'
-// x chunks reused across the block's rows. fp32 accumulation; the partial
-// sums of the warps are added in a fixed order.
+// kTokens tokens per block (grid.y walks token blocks). Each warp owns one
+// output row (kGemvRows = kGemvWarps rows per block) and reduces it alone:
+// lanes stream 16-byte weight chunks, kGemvChunks of them in flight per lane,
+// every weight byte read once; x chunks come through L1, shared by the warps.
+// The first chunks are loaded before awaiting the preceding kernel (weights
+// are constant), so a programmatic launch overlaps them with its tail; the
+// next kernel is released once they are in flight.
+// fp32 accumulation, lanes summed by a fixed butterfly.
 //
 // Epilogues (variant functors): Plain (Linear), Softcap (LmHead with a
 // soft-cap), GeluTanhGate (GatedLinear: gelu_tanh(gate) * up, two matrices).
@@ -26,89 +29,87 @@ struct GeluTanhGateEpilogue {
   __device__ float operator()(float gate, float up, float) const { return geluTanh(gate) * up; }
 };
 
+__device__ __forceinline__ float dot8(const float (&x)[8], uint4 w) {
+  return x[0] * lowBf16(w.x) + x[1] * highBf16(w.x) + x[2] * lowBf16(w.y) + x[3] * highBf16(w.y) +
+         x[4] * lowBf16(w.z) + x[5] * highBf16(w.z) + x[6] * lowBf16(w.w) + x[7] * highBf16(w.w);
+}
+
 template <int kTokens, class Epilogue> __global__ void __launch_bounds__(kGemvWarps * 32) gemv(GemvArgs a) {
-  constexpr int kRows = kGemvRows, kMats = Epilogue::kMatrices, kThreads = kGemvWarps * 32;
-  static_assert(kTokens * kRows <= kThreads, "one finishing thread per output");
-  __shared__ float partial[kGemvWarps][kTokens][kMats][kRows];
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int row0 = blockIdx.x * kRows;
+  constexpr int kMats = Epilogue::kMatrices;
+  constexpr int kChunks = kGemvChunks / kMats; // 16-byte loads in flight per lane and matrix
+  constexpr int kPass = 32 * 8;                // elements a warp covers per chunk
+  const int lane = threadIdx.x % 32;
+  const int row = blockIdx.x * kGemvWarps + threadIdx.x / 32;
   const int t0 = blockIdx.y * kTokens;
-  const int rows = min(kRows, a.out - row0);
+  if (row >= a.out)
+    return;
   const int tokens = min(kTokens, a.tokens - t0);
   const bf16 *w[kMats];
-  w[0] = a.w + (long long)row0 * a.in;
+  w[0] = a.w + (long long)row * a.in;
   if constexpr (kMats == 2)
-    w[1] = a.w2 + (long long)row0 * a.in;
+    w[1] = a.w2 + (long long)row * a.in;
   const float *x = a.x + (long long)t0 * a.in;
 
-  float acc[kTokens][kMats][kRows];
+  float acc[kTokens][kMats];
 #pragma unroll
   for (int t = 0; t < kTokens; ++t)
 #pragma unroll
     for (int m = 0; m < kMats; ++m)
-#pragma unroll
-      for (int r = 0; r < kRows; ++r)
-        acc[t][m][r] = 0.0f;
+      acc[t][m] = 0.0f;
 
   if (a.in % 8 == 0) {
-#pragma unroll 2
-    for (int k = threadIdx.x * 8; k < a.in; k += kThreads * 8) {
-      float wv[kMats][kRows][8];
+    uint4 wv[kChunks][kMats];
+    auto loadChunks = [&](int k0) {
 #pragma unroll
-      for (int m = 0; m < kMats; ++m)
+      for (int c = 0; c < kChunks; ++c)
 #pragma unroll
-        for (int r = 0; r < kRows; ++r)
-          if (r < rows)
-            load8(w[m] + (long long)r * a.in + k, wv[m][r]);
+        for (int m = 0; m < kMats; ++m)
+          if (k0 + c * kPass < a.in)
+            wv[c][m] = __ldg(reinterpret_cast<const uint4 *>(w[m] + k0 + c * kPass));
+    };
+    int k0 = lane * 8;
+    loadChunks(k0);
+    releaseDependentGrid();
+    awaitPrecedingGrid();
+    for (; k0 < a.in; k0 += kChunks * kPass) {
 #pragma unroll
-      for (int t = 0; t < kTokens; ++t)
-        if (t < tokens) {
-          float xv[8];
-          load8(x + (long long)t * a.in + k, xv);
+      for (int c = 0; c < kChunks; ++c) {
+        const int k = k0 + c * kPass;
+        if (k < a.in)
 #pragma unroll
-          for (int m = 0; m < kMats; ++m)
+          for (int t = 0; t < kTokens; ++t)
+            if (t < tokens) {
+              float xv[8];
+              load8(x + (long long)t * a.in + k, xv);
 #pragma unroll
-            for (int r = 0; r < kRows; ++r)
-#pragma unroll
-              for (int e = 0; e < 8; ++e)
-                acc[t][m][r] += xv[e] * wv[m][r][e];
-        }
+              for (int m = 0; m < kMats; ++m)
+                acc[t][m] += dot8(xv, wv[c][m]);
+            }
+      }
+      if (k0 + kChunks * kPass < a.in)
+        loadChunks(k0 + kChunks * kPass);
     }
   } else {
-    for (int k = threadIdx.x; k < a.in; k += kThreads)
+    enterDependentGrid();
+    for (int k = lane; k < a.in; k += 32)
 #pragma unroll
-      for (int m = 0; m < kMats; ++m)
+      for (int m = 0; m < kMats; ++m) {
+        const float wk = bf16ToFloat(w[m][k]);
 #pragma unroll
-        for (int r = 0; r < kRows; ++r)
-          if (r < rows) {
-            const float wv = bf16ToFloat(w[m][(long long)r * a.in + k]);
-#pragma unroll
-            for (int t = 0; t < kTokens; ++t)
-              if (t < tokens)
-                acc[t][m][r] += x[(long long)t * a.in + k] * wv;
-          }
+        for (int t = 0; t < kTokens; ++t)
+          if (t < tokens)
+            acc[t][m] += x[(long long)t * a.in + k] * wk;
+      }
   }
 
 #pragma unroll
-  for (int t = 0; t < kTokens; ++t)
-#pragma unroll
-    for (int m = 0; m < kMats; ++m)
-#pragma unroll
-      for (int r = 0; r < kRows; ++r) {
-        const float sum = warpSum(acc[t][m][r]);
-        if (lane == 0)
-          partial[warp][t][m][r] = sum;
-      }
-  __syncthreads();
-  const int t = threadIdx.x / kRows, r = threadIdx.x % kRows;
-  if (t < tokens && r < rows) {
+  for (int t = 0; t < kTokens; ++t) {
     float sums[2] = {0.0f, 0.0f};
 #pragma unroll
     for (int m = 0; m < kMats; ++m)
-#pragma unroll
-      for (int v = 0; v < kGemvWarps; ++v)
-        sums[m] += partial[v][t][m][r];
-    a.y[(long long)(t0 + t) * a.out + row0 + r] = Epilogue{}(sums[0], sums[1], a.factor);
+      sums[m] = warpSum(acc[t][m]);
+    if (lane == t && t < tokens)
+      a.y[(long long)(t0 + t) * a.out + row] = Epilogue{}(sums[0], sums[1], a.factor);
   }
 }
 

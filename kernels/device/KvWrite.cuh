@@ -14,6 +14,7 @@ __device__ __forceinline__ long long kvSlotOffset(const KvPoolView &kv, int sequ
 }
 
 __global__ void kvWrite(KvWriteArgs a) {
+  enterDependentGrid();
   for (int t = blockIdx.y; t < a.tokens; t += gridDim.y) {
     const long long slot = kvSlotOffset(a.kv, a.tokenSequence[t], a.positions[t]);
     const long long row = (long long)t * a.kv.rowElements;

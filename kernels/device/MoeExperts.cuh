@@ -18,6 +18,7 @@ namespace g4k {
 // entries' order may vary from run to run; every result is written per entry,
 // so the output does not.
 __global__ void moeSort(MoeSortArgs a) {
+  enterDependentGrid();
   extern __shared__ int cursor[]; // [experts]
   for (int e = threadIdx.x; e < a.experts; e += blockDim.x)
     cursor[e] = 0;
@@ -92,6 +93,7 @@ __device__ __forceinline__ void expertDots(const bf16 *const (&w)[kRowCount], co
 }
 
 __global__ void __launch_bounds__(kMoeWarps * 32) moeGateUp(MoeExpertArgs a) {
+  enterDependentGrid();
   const int i = blockIdx.y * kMoeWarps + threadIdx.x / 32;
   if (int(blockIdx.x) >= a.active[a.experts] || i >= a.inter)
     return;
@@ -114,6 +116,7 @@ __global__ void __launch_bounds__(kMoeWarps * 32) moeGateUp(MoeExpertArgs a) {
 }
 
 __global__ void __launch_bounds__(kMoeWarps * 32) moeDown(MoeExpertArgs a) {
+  enterDependentGrid();
   const int j = blockIdx.y * kMoeWarps + threadIdx.x / 32;
   if (int(blockIdx.x) >= a.active[a.experts] || j >= a.hidden)
     return;
@@ -135,6 +138,7 @@ __global__ void __launch_bounds__(kMoeWarps * 32) moeDown(MoeExpertArgs a) {
 }
 
 __global__ void moeCombine(MoeCombineArgs a) {
+  enterDependentGrid();
   const long long n = (long long)a.tokens * a.hidden;
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
     const long long t = i / a.hidden, j = i % a.hidden;
@@ -149,6 +153,7 @@ __global__ void moeCombine(MoeCombineArgs a) {
 
 // The gating of expert rows whose gate/up products came from GEMMs.
 __global__ void moeGate(MoeGateArgs a) {
+  enterDependentGrid();
   const long long n = a.rows * a.inter;
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
     const long long r = i / a.inter, j = i % a.inter;

@@ -10,6 +10,7 @@
 namespace g4k {
 
 template <int kExperts, int kTopK> __global__ void __launch_bounds__(128) moeRouter(MoeRouterArgs a) {
+  enterDependentGrid();
   static_assert(kTopK <= kExperts && kTopK <= 32, "top-k within the experts and one warp");
   constexpr int kPerLane = (kExperts + 31) / 32;
   const int lane = threadIdx.x % 32;

@@ -24,6 +24,7 @@ __device__ __forceinline__ void rotate(float x0, float x1, float angle, float &y
 }
 
 __global__ void rope(RopeArgs a) {
+  enterDependentGrid();
   const int half = a.headDim / 2;
   const int heads = a.width / a.headDim;
   const long long n = (long long)a.tokens * heads * half;
@@ -39,6 +40,7 @@ __global__ void rope(RopeArgs a) {
 
 // Blocks of 4 warps, one warp per (token, head).
 __global__ void __launch_bounds__(128) rmsNormRope(RmsNormRopeArgs a) {
+  enterDependentGrid();
   const int heads = a.width / a.headDim, half = a.headDim / 2, lane = threadIdx.x % 32;
   const long long th = (long long)blockIdx.x * 4 + threadIdx.x / 32;
   if (th >= (long long)a.tokens * heads)

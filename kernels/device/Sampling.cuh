@@ -9,6 +9,7 @@ namespace g4k {
 inline constexpr int kArgmaxThreads = 1024;
 
 __global__ void __launch_bounds__(kArgmaxThreads) argmax(ArgmaxArgs a) {
+  enterDependentGrid();
   __shared__ float values[kArgmaxThreads / 32];
   __shared__ int ids[kArgmaxThreads / 32];
   const float *row = a.logits + (long long)blockIdx.x * a.vocab;

@@ -32,7 +32,7 @@ void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   if (op.writes_kv()) {
     const g4k::KvWriteArgs write{b.in[2], b.in[3], b.in[1], env.inputs->tokenSequence(), kv, int(rows)};
     launch(env.kernels->kvWrite, {blocksFor(uint64_t(kv.rowElements), g4k::kBlockThreads, 64), gridRows(rows)},
-           g4k::kBlockThreads, 0, env.stream, write);
+           g4k::kBlockThreads, 0, env.stream, write, env.programmatic);
   }
 
   const uint32_t group = op.num_heads() / op.num_kv_heads();
@@ -54,12 +54,12 @@ void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   args.scale = op.scale();
   args.splits = int(splits);
   launch((*env.kernels)(kernels::attention(op.head_dim(), group)), {tiles, op.num_kv_heads(), splits},
-         g4k::kAttentionWarps * 32, g4k::attentionSharedBytes(int(op.head_dim()), int(group)), env.stream, args);
+         g4k::kAttentionWarps * 32, g4k::attentionSharedBytes(int(op.head_dim()), int(group)), env.stream, args, env.programmatic);
   if (splits > 1) {
     const g4k::AttentionCombineArgs combine{env.workspace.attentionPartial, b.out[0],          args.tiles,
                                             int(op.num_heads()),          int(op.num_kv_heads()), int(op.head_dim()),
                                             int(group),                   int(splits)};
-    launch(env.kernels->attentionCombine, {tiles * op.num_kv_heads() * tileRows}, 128, 0, env.stream, combine);
+    launch(env.kernels->attentionCombine, {tiles * op.num_kv_heads() * tileRows}, 128, 0, env.stream, combine, env.programmatic);
   }
 }
 

@@ -143,6 +143,7 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
   env_.kv = &kvStorage_;
   env_.gemvMaxTokens = options.gemvMaxTokens;
   env_.hostSync = true;
+  env_.programmatic = options.programmaticLaunch && device.properties().major >= 9;
   CUdeviceptr next = workspace_.get();
   auto take = [&](uint64_t bytes) {
     const CUdeviceptr p = next;

@@ -32,6 +32,7 @@ struct CudaBackendOptions {
   uint32_t maxTokensPerSequence = 4096; // sizes the page tables
   uint32_t gemvMaxTokens = 4;           // Linear rows up to which the GEMV kernel beats cuBLASLt (measured)
   bool cudaGraphs = true;               // replay greedy decode steps as CUDA graphs
+  bool programmaticLaunch = true;       // let kernels start while their predecessor runs (sm_90+)
   bool syncEachInstruction = false;     // debugging: synchronize after each instruction and name a failing one
   bool profile = false;                 // time every instruction (eagerly, no graphs); see profileReport()
 };

@@ -13,16 +13,18 @@ void runEmbed(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const uint32_t width = b.outWidth[0];
   const g4k::EmbedArgs args{b.in[0],    b.weights[0], b.out[0], int(rows), int(b.weightInfo[0]->shape()->Get(0)),
                             int(width), b.inst->op_as_Embed()->scale()};
-  launch(env.kernels->embed, {blocksFor(width, kBlockThreads, 64), gridRows(rows)}, kBlockThreads, 0, env.stream, args);
+  launch(env.kernels->embed, {blocksFor(width, kBlockThreads, 64), gridRows(rows)}, kBlockThreads, 0, env.stream, args, env.programmatic);
 }
 
 namespace {
 
 void launchRmsNorm(const OpEnv &env, const g4k::RmsNormArgs &args, bool addResidual) {
   const size_t variant = args.group >= 512 ? 1 : 0; // a block per long group, a warp per short one
-  const unsigned groupsPerBlock = 128 / kernels::kRmsNormThreads[variant];
+  const unsigned threads = unsigned(g4k::rmsNormBlockThreads(kernels::kRmsNormThreads[variant]));
+  const unsigned groupsPerBlock = threads / kernels::kRmsNormThreads[variant];
   launch(env.kernels->rmsNorm[addResidual][variant],
-         {unsigned((uint64_t(args.groups) + groupsPerBlock - 1) / groupsPerBlock)}, 128, 0, env.stream, args);
+         {unsigned((uint64_t(args.groups) + groupsPerBlock - 1) / groupsPerBlock)}, threads, 0, env.stream, args,
+         env.programmatic);
 }
 
 } // namespace
@@ -46,38 +48,38 @@ void runRmsNormRope(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
                                   int(width),       int(op.head_dim()),       int(op.rotary_pairs()),
                                   op.theta(),       op.factor(),  op.eps()};
   const uint64_t heads = uint64_t(rows) * (width / op.head_dim());
-  launch(env.kernels->rmsNormRope, {unsigned((heads + 3) / 4)}, 128, 0, env.stream, args);
+  launch(env.kernels->rmsNormRope, {unsigned((heads + 3) / 4)}, 128, 0, env.stream, args, env.programmatic);
 }
 
 void runElementwise(const OpEnv &env, kernels::ElementwiseOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr y,
                     uint64_t n, float factor, CUdeviceptr scalar) {
   const g4k::ElementwiseArgs args{a, b, y, (long long)n, factor, scalar};
-  launch(env.kernels->elementwise[size_t(op)], {blocksFor(n, kBlockThreads, 8192)}, kBlockThreads, 0, env.stream, args);
+  launch(env.kernels->elementwise[size_t(op)], {blocksFor(n, kBlockThreads, 8192)}, kBlockThreads, 0, env.stream, args, env.programmatic);
 }
 
 void runSlice(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const plan::Slice &op = *b.inst->op_as_Slice();
   const g4k::SliceArgs args{b.in[0], b.out[0], int(rows), int(b.inWidth[0]), int(op.offset()), int(op.width())};
   launch(env.kernels->slice, {blocksFor(uint64_t(rows) * op.width(), kBlockThreads, 8192)}, kBlockThreads, 0,
-         env.stream, args);
+         env.stream, args, env.programmatic);
 }
 
 void runRope(const OpEnv &env, CUdeviceptr x, CUdeviceptr positions, CUdeviceptr y, uint32_t rows, uint32_t width,
              uint32_t headDim, uint32_t rotaryPairs, float theta, float factor) {
   const g4k::RopeArgs args{x, positions, y, int(rows), int(width), int(headDim), int(rotaryPairs), theta, factor};
   launch(env.kernels->rope, {blocksFor(uint64_t(rows) * width / 2, kBlockThreads, 8192)}, kBlockThreads, 0,
-         env.stream, args);
+         env.stream, args, env.programmatic);
 }
 
 void runGatherRows(const OpEnv &env, CUdeviceptr src, CUdeviceptr dst, CUdeviceptr rowIndices, uint32_t count,
                    uint32_t width) {
   const g4k::GatherRowsArgs args{src, dst, rowIndices, int(count), int(width)};
-  launch(env.kernels->gatherRows, {blocksFor(width, kBlockThreads, 64), gridRows(count)}, kBlockThreads, 0, env.stream, args);
+  launch(env.kernels->gatherRows, {blocksFor(width, kBlockThreads, 64), gridRows(count)}, kBlockThreads, 0, env.stream, args, env.programmatic);
 }
 
 void runArgmax(const OpEnv &env, CUdeviceptr logits, CUdeviceptr tokens, uint32_t rows, uint32_t vocab) {
   const g4k::ArgmaxArgs args{logits, tokens, int(rows), int(vocab)};
-  launch(env.kernels->argmax, {rows}, 1024, 0, env.stream, args);
+  launch(env.kernels->argmax, {rows}, 1024, 0, env.stream, args, env.programmatic);
 }
 
 } // namespace g4::rt::cuda

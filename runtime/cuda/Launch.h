@@ -1,5 +1,5 @@
 // Kernel launches: one argument struct (kernels/KernelArgs.h) passed by value
-// through cuLaunchKernel, and grid sizing for grid-stride loops.
+// through cuLaunchKernelEx, and grid sizing for grid-stride loops.
 #pragma once
 
 #include "cuda/CudaCheck.h"
@@ -13,11 +13,25 @@ struct Grid {
   unsigned x = 1, y = 1, z = 1;
 };
 
+// `programmatic` (sm_90+, OpEnv::programmatic): the kernel may start while the
+// stream's previous kernel runs; only for kernels that begin with
+// g4k::enterDependentGrid() (device/Common.cuh). It hides the launch latency
+// and lets a GEMV fetch its weights while its input is still being computed.
 template <class Args>
-void launch(CUfunction function, Grid grid, unsigned threads, unsigned sharedBytes, CUstream stream, const Args &args) {
+void launch(CUfunction function, Grid grid, unsigned threads, unsigned sharedBytes, CUstream stream, const Args &args,
+            bool programmatic = false) {
   void *params[] = {const_cast<Args *>(&args)};
-  G4_CUDA_CALL(driver(), cuLaunchKernel, function, grid.x, grid.y, grid.z, threads, 1, 1, sharedBytes, stream, params,
-               nullptr);
+  CUlaunchAttribute attribute{};
+  attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+  attribute.value.programmaticStreamSerializationAllowed = 1;
+  CUlaunchConfig config{};
+  config.gridDimX = grid.x, config.gridDimY = grid.y, config.gridDimZ = grid.z;
+  config.blockDimX = threads, config.blockDimY = 1, config.blockDimZ = 1;
+  config.sharedMemBytes = sharedBytes;
+  config.hStream = stream;
+  config.attrs = programmatic ? &attribute : nullptr;
+  config.numAttrs = programmatic ? 1 : 0;
+  G4_CUDA_CALL(driver(), cuLaunchKernelEx, &config, function, params, nullptr);
 }
 
 // Blocks of `threads` covering n elements, capped for grid-stride loops.

@@ -35,7 +35,7 @@ void runGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
   const uint64_t n = uint64_t(rows) * op.in;
   const CUdeviceptr hi = env.workspace.bf16Input, lo = hi + n * 2; // lo right after hi: [hi; lo] is one matrix
   const g4k::SplitArgs split{op.x, hi, lo, (long long)n};
-  launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split);
+  launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split, env.programmatic);
   const uint64_t outputs = uint64_t(rows) * op.out;
   switch (op.epilogue) {
   case GemvEpilogue::Plain:
@@ -70,7 +70,7 @@ void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
   const g4k::GemvArgs args{op.x, op.w, op.w2, op.y, int(rows), int(op.in), int(op.out), op.factor};
   launch(env.kernels->gemv[size_t(op.epilogue)][variant],
          {(op.out + g4k::kGemvRows - 1) / g4k::kGemvRows, (rows + tokens - 1) / tokens}, g4k::kGemvWarps * 32, 0,
-         env.stream, args);
+         env.stream, args, env.programmatic);
 }
 
 } // namespace g4::rt::cuda

@@ -27,7 +27,7 @@ void runMoeRouter(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   args.routeIds = b.out[1];
   args.tokens = int(rows);
   args.hiddenScale = float(std::pow(double(hidden), -0.5)); // as the CPU reference rounds it
-  launch((*env.kernels)(kernels::moeRouter(op.num_experts(), op.top_k())), {(rows + 3) / 4}, 128, 0, env.stream, args);
+  launch((*env.kernels)(kernels::moeRouter(op.num_experts(), op.top_k())), {(rows + 3) / 4}, 128, 0, env.stream, args, env.programmatic);
 }
 
 namespace {
@@ -37,7 +37,7 @@ std::pair<CUdeviceptr, CUdeviceptr> splitRows(const OpEnv &env, CUdeviceptr x, u
   const uint64_t n = rows * in;
   const CUdeviceptr hi = env.workspace.moeSplit, lo = hi + n * 2;
   const g4k::SplitArgs split{x, hi, lo, (long long)n};
-  launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split);
+  launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split, env.programmatic);
   return {hi, lo};
 }
 
@@ -71,7 +71,7 @@ void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, uint32_t rows
                  2 * inter);
   const g4k::MoeGateArgs gate{w.moeGateUp, w.moeActivations, (long long)entries, int(inter)};
   launch(env.kernels->moeGate, {blocksFor(uint64_t(entries) * inter, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads,
-         0, env.stream, gate);
+         0, env.stream, gate, env.programmatic);
   perExpertGemms(env, splitRows(env, w.moeActivations, entries, inter), b.weights[1], w.moeOutputs, experts, inter,
                  hidden);
 }
@@ -85,12 +85,12 @@ void runExpertsByKernels(const OpEnv &env, const BoundInstruction &b, uint32_t r
   g4k::MoeExpertArgs args{b.in[0], b.weights[0], w.moeActivations, w.moeOffsets, w.moeSorted, w.moeActive,
                           int(experts), int(hidden), int(op.intermediate()), int(op.top_k())};
   launch(env.kernels->moeGateUp, {slots, (op.intermediate() + g4k::kMoeWarps - 1) / g4k::kMoeWarps},
-         g4k::kMoeWarps * 32, 0, env.stream, args);
+         g4k::kMoeWarps * 32, 0, env.stream, args, env.programmatic);
   args.x = w.moeActivations;
   args.w = b.weights[1];
   args.y = w.moeOutputs;
   launch(env.kernels->moeDown, {slots, (hidden + g4k::kMoeWarps - 1) / g4k::kMoeWarps}, g4k::kMoeWarps * 32, 0,
-         env.stream, args);
+         env.stream, args, env.programmatic);
 }
 
 } // namespace
@@ -101,7 +101,7 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const uint32_t hidden = b.inWidth[0], entries = rows * op.top_k(), experts = op.num_experts();
   const g4k::MoeSortArgs sort{b.in[2],     w.moeOffsets,      w.moeSorted,    w.moeSlots, w.moeSortedTokens,
                               w.moeActive, int(entries),      int(experts),   int(op.top_k())};
-  launch(env.kernels->moeSort, {1}, 1024, unsigned(experts * sizeof(int)), env.stream, sort);
+  launch(env.kernels->moeSort, {1}, 1024, unsigned(experts * sizeof(int)), env.stream, sort, env.programmatic);
   const bool byGemm = env.hostSync && entries >= kMoeGemmEntries;
   if (byGemm)
     runExpertsByGemm(env, b, rows);
@@ -111,7 +111,7 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const g4k::MoeCombineArgs combine{w.moeOutputs, byGemm ? w.moeSlots : 0, b.in[1], b.out[0],
                                     int(rows),    int(hidden),             int(op.top_k())};
   launch(env.kernels->moeCombine, {blocksFor(uint64_t(rows) * hidden, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads,
-         0, env.stream, combine);
+         0, env.stream, combine, env.programmatic);
 }
 
 } // namespace g4::rt::cuda

@@ -49,6 +49,7 @@ struct OpEnv {
   OpWorkspace workspace;
   uint32_t gemvMaxTokens = 4; // Linear uses the GEMV kernel up to this many rows, cuBLASLt above
   bool hostSync = true;       // ops may wait for the GPU mid-step (false while a graph is captured)
+  bool programmatic = false;  // programmatic dependent launches (Launch.h), sm_90+
 };
 
 struct BoundInstruction {

@@ -34,6 +34,7 @@ rt::cuda::CudaModelOptions cudaOptions(const ModelRequest &r) {
   options.backend.maxTokensPerSequence = r.maxTokensPerSequence;
   options.backend.gemvMaxTokens = r.cuda.gemvMaxTokens;
   options.backend.cudaGraphs = r.cuda.cudaGraphs;
+  options.backend.programmaticLaunch = r.cuda.programmaticLaunch;
   options.backend.syncEachInstruction = r.cuda.syncEachInstruction;
   options.backend.profile = r.cuda.profile;
   options.kvMemoryFraction = r.cuda.kvMemoryFraction;
@@ -93,6 +94,8 @@ void addCudaOptions(CLI::App *command, CudaSettings &s) {
       ->check(CLI::Range(0.0, 64.0))
       ->capture_default_str();
   command->add_flag("!--no-cuda-graphs", s.cudaGraphs, "Launch decode steps kernel by kernel instead of as CUDA graphs");
+  command->add_flag("!--no-programmatic-launch", s.programmaticLaunch,
+                    "Start each kernel only when the previous one has finished (no programmatic dependent launch)");
   command->add_flag("--cuda-sync", s.syncEachInstruction,
                     "Synchronize after every instruction and name the one that fails (debugging)");
   command->add_flag("--profile", s.profile, "Time every instruction on the GPU (no CUDA graphs) and report per op");

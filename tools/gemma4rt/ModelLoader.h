@@ -23,6 +23,7 @@ struct CudaSettings {
   double kvMemoryFraction = 0.9;
   double slidingFullRatio = 0; // 0: the plan's default
   bool cudaGraphs = true;
+  bool programmaticLaunch = true;
   bool syncEachInstruction = false;
   bool profile = false;
 };
