@@ -39,6 +39,8 @@ G4K_SHARED_FN unsigned attentionSharedBytes(int headDim, int group) {
                   kAttentionKeys * headDim * 2);
 }
 
+inline constexpr int kRopeMaxHeadDim = 512; // rmsNormRope keeps a head in one warp's registers
+
 // Threads of an rmsNorm block: groups of a warp share blocks of 128.
 G4K_SHARED_FN int rmsNormBlockThreads(int threadsPerGroup) { return threadsPerGroup < 128 ? 128 : threadsPerGroup; }
 

@@ -172,8 +172,11 @@ __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs 
 }
 
 // One block per (tile, KV head, row): out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s.
+// The first warp weighs the splits (at most 32) once; each thread then sums
+// its output elements over the splits, the splits' loads independent.
 __global__ void attentionCombine(AttentionCombineArgs a) {
   enterDependentGrid();
+  __shared__ float weight[32];
   const int rows = attentionTileRows(a.group);
   const int r = blockIdx.x % rows;
   const int tileHead = blockIdx.x / rows;
@@ -183,22 +186,24 @@ __global__ void attentionCombine(AttentionCombineArgs a) {
     return;
   const int stride = a.headDim + 2;
   const float *part = a.partial + (long long)blockIdx.x * a.splits * stride;
-  float mMax = negativeInfinity();
-  for (int s = 0; s < a.splits; ++s)
-    mMax = fmaxf(mMax, part[s * stride]);
-  float sum = 0.0f;
-  for (int s = 0; s < a.splits; ++s)
-    if (part[s * stride] != negativeInfinity())
-      sum += expf(part[s * stride] - mMax) * part[s * stride + 1];
-  const float inverse = sum > 0.0f ? 1.0f / sum : 0.0f;
+  if (threadIdx.x < 32) {
+    const int s = threadIdx.x;
+    const float m = s < a.splits ? part[s * stride] : negativeInfinity();
+    const float l = s < a.splits ? part[s * stride + 1] : 0.0f;
+    const float mMax = warpMax(m);
+    const float e = m == negativeInfinity() ? 0.0f : expf(m - mMax);
+    const float sum = warpSum(e * l);
+    weight[s] = sum > 0.0f ? e / sum : 0.0f;
+  }
+  __syncthreads();
   float *out = a.o + (long long)(a.tiles[2 * tile] + token) * a.numHeads * a.headDim +
                (long long)(kvHead * a.group + r % a.group) * a.headDim;
   for (int d = threadIdx.x; d < a.headDim; d += blockDim.x) {
     float v = 0.0f;
+#pragma unroll 4
     for (int s = 0; s < a.splits; ++s)
-      if (part[s * stride] != negativeInfinity())
-        v += expf(part[s * stride] - mMax) * part[s * stride + 2 + d];
-    out[d] = v * inverse;
+      v += weight[s] * part[s * stride + 2 + d];
+    out[d] = v;
   }
 }
 

@@ -1,7 +1,8 @@
 // Rotate-half RoPE: element j of a head pairs with j + head_dim/2; the angle
 // is position * theta^(-2j/head_dim) / factor for j < rotaryPairs, 0 after.
 // rope: one thread per (token, head, pair). rmsNormRope (RmsNormRope): a
-// warp per (token, head) normalizes the head with its weight, then rotates it.
+// warp per (token, head) normalizes the head with its weight, then rotates it
+// (head_dim up to kRopeMaxHeadDim).
 // Angles in fp32 with precise sincos.
 #pragma once
 
@@ -38,23 +39,33 @@ __global__ void rope(RopeArgs a) {
   }
 }
 
-// Blocks of 4 warps, one warp per (token, head).
+// Blocks of 4 warps, one warp per (token, head); a lane holds up to
+// kRopeMaxHeadDim / 64 rotation pairs of its head in registers, read once.
 __global__ void __launch_bounds__(128) rmsNormRope(RmsNormRopeArgs a) {
   enterDependentGrid();
+  constexpr int kPairs = kRopeMaxHeadDim / 64;
   const int heads = a.width / a.headDim, half = a.headDim / 2, lane = threadIdx.x % 32;
   const long long th = (long long)blockIdx.x * 4 + threadIdx.x / 32;
   if (th >= (long long)a.tokens * heads)
     return;
   const float *x = a.x + th * a.headDim;
-  float sum = 0.0f;
-  for (int i = lane; i < a.headDim; i += 32)
-    sum += x[i] * x[i];
+  float x0[kPairs], x1[kPairs], sum = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kPairs; ++i) {
+    const int j = lane + 32 * i;
+    x0[i] = j < half ? x[j] : 0.0f;
+    x1[i] = j < half ? x[j + half] : 0.0f;
+    sum += x0[i] * x0[i] + x1[i] * x1[i];
+  }
   const float r = rsqrtf(warpSum(sum) / float(a.headDim) + a.eps);
   const float position = float(a.positions[th / heads]);
   float *y = a.y + th * a.headDim;
-  for (int j = lane; j < half; j += 32) {
-    const float x0 = x[j] * r * bf16ToFloat(a.w[j]), x1 = x[j + half] * r * bf16ToFloat(a.w[j + half]);
-    rotate(x0, x1, position * ropeInverseFrequency(j, a.headDim, a.rotaryPairs, a.theta, a.factor), y[j], y[j + half]);
+#pragma unroll
+  for (int i = 0; i < kPairs; ++i) {
+    const int j = lane + 32 * i;
+    if (j < half)
+      rotate(x0[i] * r * bf16ToFloat(a.w[j]), x1[i] * r * bf16ToFloat(a.w[j + half]),
+             position * ropeInverseFrequency(j, a.headDim, a.rotaryPairs, a.theta, a.factor), y[j], y[j + half]);
   }
 }
 

@@ -2,6 +2,7 @@
 #include "KernelArgs.h"
 #include "cuda/Launch.h"
 #include "cuda/Ops.h"
+#include "io/Error.h"
 
 #include <algorithm>
 
@@ -43,6 +44,9 @@ void runAddRmsNorm(const OpEnv &env, CUdeviceptr residual, CUdeviceptr x, CUdevi
 
 void runRmsNormRope(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const plan::RmsNormRope &op = *b.inst->op_as_RmsNormRope();
+  if (op.head_dim() > uint32_t(g4k::kRopeMaxHeadDim))
+    throw Error("RmsNormRope: head_dim " + std::to_string(op.head_dim()) + " is above " +
+                std::to_string(g4k::kRopeMaxHeadDim) + ", the most the CUDA kernel takes");
   const uint32_t width = b.inWidth[0];
   const g4k::RmsNormRopeArgs args{b.in[0],          b.weights[0], b.in[1],    b.out[0],  int(rows),
                                   int(width),       int(op.head_dim()),       int(op.rotary_pairs()),
