@@ -8,7 +8,10 @@ namespace g4::kernels {
 namespace {
 
 // sm_90a and sm_100a: the architecture-specific targets (wgmma, setmaxnreg on Hopper).
-const std::array<GpuArch, 4> kArchs = {{{"sm_80", 8, 0}, {"sm_89", 8, 9}, {"sm_90a", 9, 0}, {"sm_100a", 10, 0}}};
+const std::array<GpuArch, 4> kArchs = {{{"sm_80", 8, 0, 163 * 1024},
+                                        {"sm_89", 8, 9, 99 * 1024},
+                                        {"sm_90a", 9, 0, 227 * 1024},
+                                        {"sm_100a", 10, 0, 227 * 1024}}};
 
 } // namespace
 
@@ -19,10 +22,16 @@ std::string supportedArchList() {
   return list;
 }
 
-GpuArch parseArch(std::string_view name) {
+const GpuArch *findArch(std::string_view name) {
   for (const GpuArch &arch : kArchs)
     if (arch.name == name)
-      return arch;
+      return &arch;
+  return nullptr;
+}
+
+GpuArch parseArch(std::string_view name) {
+  if (const GpuArch *arch = findArch(name))
+    return *arch;
   throw Error("unsupported GPU architecture '" + std::string(name) + "' (supported: " + supportedArchList() + ")");
 }
 

@@ -11,7 +11,12 @@ struct GpuArch {
   std::string name; // NVRTC's spelling: "sm_90a"
   int major = 0;    // compute capability
   int minor = 0;
+  unsigned maxSharedBytes =
+      0; // dynamic shared memory a block may opt in to (227 KB sm_90a/sm_100a, 163 KB sm_80, 99 KB sm_89)
 };
+
+// The supported architecture spelled `name`, or null (for callers that must not throw).
+const GpuArch *findArch(std::string_view name);
 
 // The accepted --arch values, for help texts: "sm_80, sm_89, sm_90a, sm_100a".
 std::string supportedArchList();

@@ -22,8 +22,8 @@ using bf16 = unsigned short; // bfloat16 bits
 // ---------------------------------------------------------------- tiles
 
 inline constexpr int kAttentionWarps = 4;
-inline constexpr int kAttentionKeys = 32;         // keys per shared-memory tile: one per lane
-inline constexpr int kAttentionMaxTileRows = 16;  // query rows (tokens x heads of one KV group) per block
+inline constexpr int kAttentionKeys = 32;        // keys per shared-memory tile: one per lane
+inline constexpr int kAttentionMaxTileRows = 16; // query rows (tokens x heads of one KV group) per block
 
 // Tokens of one sequence a prefill attention block takes: as many as keep
 // tokens x group within kAttentionMaxTileRows, at least one.
@@ -39,24 +39,55 @@ G4K_SHARED_FN unsigned attentionSharedBytes(int headDim, int group) {
                   kAttentionKeys * headDim * 2);
 }
 
+// Tensor-core attention (AttentionMma.cuh), attentionMma<headDim, group, rowWarps>:
+// rowWarps warps of 16 query rows each (prefill tiles: 8, two warps per
+// scheduler to hide latency, or 4 above head_dim 256; decode: 1); head_dim
+// above 256 splits each row's output columns over two warps (colWarps, which
+// exchange the tile's scores), and the warps left of four split each key tile
+// among themselves (keyWarps, merged at the end).
+inline constexpr int kAttentionMmaDecodeRowWarps = 1;
+G4K_SHARED_FN int attentionMmaColWarps(int headDim) { return headDim > 256 ? 2 : 1; }
+G4K_SHARED_FN int attentionMmaTileRowWarps(int headDim) { return headDim > 256 ? 4 : 8; }
+G4K_SHARED_FN int attentionMmaKeyWarps(int headDim, int rowWarps) {
+  return rowWarps >= 4 ? 1 : 4 / attentionMmaColWarps(headDim);
+}
+G4K_SHARED_FN int attentionMmaThreads(int headDim, int rowWarps) {
+  return 32 * rowWarps * attentionMmaKeyWarps(headDim, rowWarps) * attentionMmaColWarps(headDim);
+}
+G4K_SHARED_FN int attentionMmaKeys(int headDim) { return 64 / attentionMmaColWarps(headDim); } // keys per K/V tile
+// Tokens per tile; the instance needs group <= 16 * rowWarps.
+G4K_SHARED_FN int attentionMmaTileTokens(int group, int rowWarps) { return 16 * rowWarps / group; }
+G4K_SHARED_FN int attentionMmaTileRows(int group, int rowWarps) {
+  return attentionMmaTileTokens(group, rowWarps) * group;
+}
+// Dynamic shared memory: bf16 queries and two stages of K and V tiles (rows
+// padded by 8 elements: conflict-free ldmatrix), the colWarps' bf16 scores,
+// fp32 row statistics. The epilogue reuses the K/V stages for the output.
+G4K_SHARED_FN unsigned attentionMmaSharedBytes(int headDim, int rowWarps) {
+  const int stride = headDim + 8, rows = 16 * rowWarps, keys = attentionMmaKeys(headDim);
+  const int colWarps = attentionMmaColWarps(headDim), keyWarps = attentionMmaKeyWarps(headDim, rowWarps);
+  const int scores = colWarps > 1 ? rowWarps * keyWarps * 16 * (keys / keyWarps + 8) * 2 : 0;
+  return unsigned(rows * stride * 2 + 4 * keys * stride * 2 + scores + (3 * keyWarps * colWarps * rows + 2 * rows) * 4);
+}
+
 inline constexpr int kRopeMaxHeadDim = 512; // rmsNormRope keeps a head in one warp's registers
 
 // Threads of an rmsNorm block: groups of a warp share blocks of 128.
 G4K_SHARED_FN int rmsNormBlockThreads(int threadsPerGroup) { return threadsPerGroup < 128 ? 128 : threadsPerGroup; }
 
-inline constexpr int kGemvWarps = 4;              // warps of a GEMV block, one output row each
-inline constexpr int kGemvRows = kGemvWarps;      // output rows of a GEMV block
-inline constexpr int kGemvChunks = 8;             // 16-byte weight loads a GEMV lane keeps in flight
-inline constexpr int kMoeWarps = 4;               // warps (one output row each) per MoE expert block
-inline constexpr int kMoeTokens = 4;              // routed tokens per pass over an expert row
-inline constexpr int kBlockThreads = 256;         // default block of the elementwise kernels
+inline constexpr int kGemvWarps = 4;         // warps of a GEMV block, one output row each
+inline constexpr int kGemvRows = kGemvWarps; // output rows of a GEMV block
+inline constexpr int kGemvChunks = 8;        // 16-byte weight loads a GEMV lane keeps in flight
+inline constexpr int kMoeWarps = 4;          // warps (one output row each) per MoE expert block
+inline constexpr int kMoeTokens = 4;         // routed tokens per pass over an expert row
+inline constexpr int kBlockThreads = 256;    // default block of the elementwise kernels
 
 // ---------------------------------------------------------------- arguments
 
 struct EmbedArgs {
-  G4K_PTR(const int) ids;     // [tokens]
-  G4K_PTR(const bf16) table;  // [rows, width]
-  G4K_PTR(float) y;           // [tokens, width]
+  G4K_PTR(const int) ids;    // [tokens]
+  G4K_PTR(const bf16) table; // [rows, width]
+  G4K_PTR(float) y;          // [tokens, width]
   int tokens;
   int rows;
   int width;
@@ -82,9 +113,9 @@ struct RmsNormArgs {
   G4K_PTR(const float) x;
   G4K_PTR(const float) residual;
   G4K_PTR(float) sum;
-  G4K_PTR(const bf16) w;      // [group], or 0 for no weight
+  G4K_PTR(const bf16) w; // [group], or 0 for no weight
   G4K_PTR(float) y;
-  long long groups;           // tokens * width / group
+  long long groups; // tokens * width / group
   int group;
   float eps;
 };
@@ -101,15 +132,15 @@ struct ElementwiseArgs {
 };
 
 struct SliceArgs {
-  G4K_PTR(const float) x;     // [tokens, width]
-  G4K_PTR(float) y;           // [tokens, sliceWidth]
+  G4K_PTR(const float) x; // [tokens, width]
+  G4K_PTR(float) y;       // [tokens, sliceWidth]
   int tokens;
   int width;
   int offset;
   int sliceWidth;
 };
 
-struct SplitArgs {            // fp32 x -> bf16 hi + bf16 lo
+struct SplitArgs { // fp32 x -> bf16 hi + bf16 lo
   G4K_PTR(const float) x;
   G4K_PTR(bf16) hi;
   G4K_PTR(bf16) lo;
@@ -140,7 +171,7 @@ struct RopeArgs {
 // RmsNorm over each head (group = headDim, weight w), then Rope.
 struct RmsNormRopeArgs {
   G4K_PTR(const float) x;
-  G4K_PTR(const bf16) w;      // [headDim]
+  G4K_PTR(const bf16) w; // [headDim]
   G4K_PTR(const int) positions;
   G4K_PTR(float) y;
   int tokens;
@@ -157,16 +188,16 @@ struct RmsNormRopeArgs {
 struct KvPoolView {
   G4K_PTR(bf16) pool;
   long long pageElements;
-  long long keyOffset;        // elements
-  long long valueOffset;      // elements
-  int rowElements;            // num_kv_heads * head_dim
-  int pageSize;               // tokens per page
+  long long keyOffset;          // elements
+  long long valueOffset;        // elements
+  int rowElements;              // num_kv_heads * head_dim
+  int pageSize;                 // tokens per page
   G4K_PTR(const int) pageTable; // [sequence rows, pageTableStride]: page ids of the step's sequences
   int pageTableStride;
 };
 
 struct KvWriteArgs {
-  G4K_PTR(const float) k;     // [tokens, rowElements]
+  G4K_PTR(const float) k; // [tokens, rowElements]
   G4K_PTR(const float) v;
   G4K_PTR(const int) positions;
   G4K_PTR(const int) tokenSequence; // [tokens]: the token's row of the page table
@@ -177,16 +208,16 @@ struct KvWriteArgs {
 // attention<headDim, group>: grid (tiles, num_kv_heads, splits). A tile is
 // up to attentionTileTokens(group) consecutive tokens of one sequence.
 struct AttentionArgs {
-  G4K_PTR(const float) q;     // [tokens, numHeads * headDim]
-  G4K_PTR(float) o;           // same shape; written directly when splits == 1
+  G4K_PTR(const float) q; // [tokens, numHeads * headDim]
+  G4K_PTR(float) o;       // same shape; written directly when splits == 1
   G4K_PTR(const int) positions;
   G4K_PTR(const int) tokenSequence;
-  G4K_PTR(const int) tiles;   // [numTiles, 2]: first token, token count
+  G4K_PTR(const int) tiles; // [numTiles, 2]: first token, token count
   KvPoolView kv;
-  G4K_PTR(float) partial;     // splits > 1: [numTiles, numKvHeads, tileRows, splits, headDim + 2] (m, l, o)
+  G4K_PTR(float) partial; // splits > 1: [numTiles, numKvHeads, tileRows, splits, headDim + 2] (m, l, o)
   int numHeads;
   int numKvHeads;
-  int window;                 // 0 = unlimited
+  int window; // 0 = unlimited
   float scale;
   int splits;
 };
@@ -200,6 +231,7 @@ struct AttentionCombineArgs {
   int numKvHeads;
   int headDim;
   int group;
+  int tileRows; // rows of a tile in partial: tile tokens x group
   int splits;
 };
 
@@ -209,7 +241,7 @@ struct MoeRouterArgs {
   G4K_PTR(float) routeWeights;        // [tokens, topK]
   G4K_PTR(int) routeIds;              // [tokens, topK]
   int tokens;
-  float hiddenScale;                  // hidden^-0.5, rounded on the host as the reference does
+  float hiddenScale; // hidden^-0.5, rounded on the host as the reference does
 };
 
 // Groups the (token, k) entries of routeIds by expert: offsets [experts + 1],
@@ -230,9 +262,9 @@ struct MoeSortArgs {
 
 // Grid (blocks per active expert slot, rows): block x serves active[x].
 struct MoeExpertArgs {
-  G4K_PTR(const float) x;       // gateUp: the tokens [tokens, hidden]; down: the activations [entries, inter]
-  G4K_PTR(const bf16) w;        // gateUp: [experts, 2 * inter, hidden]; down: [experts, hidden, inter]
-  G4K_PTR(float) y;             // gateUp: [entries, inter]; down: [entries, hidden]
+  G4K_PTR(const float) x; // gateUp: the tokens [tokens, hidden]; down: the activations [entries, inter]
+  G4K_PTR(const bf16) w;  // gateUp: [experts, 2 * inter, hidden]; down: [experts, hidden, inter]
+  G4K_PTR(float) y;       // gateUp: [entries, inter]; down: [entries, hidden]
   G4K_PTR(const int) offsets;
   G4K_PTR(const int) sorted;
   G4K_PTR(const int) active;
@@ -244,10 +276,10 @@ struct MoeExpertArgs {
 
 // y[t] = sum_k w[t, k] * expertOut[row of entry t * topK + k].
 struct MoeCombineArgs {
-  G4K_PTR(const float) expertOut;     // [tokens * topK, hidden], by entry, or by sorted slot when slots is set
-  G4K_PTR(const int) slots;           // [tokens * topK] or 0
-  G4K_PTR(const float) routeWeights;  // [tokens, topK]
-  G4K_PTR(float) y;                   // [tokens, hidden]
+  G4K_PTR(const float) expertOut;    // [tokens * topK, hidden], by entry, or by sorted slot when slots is set
+  G4K_PTR(const int) slots;          // [tokens * topK] or 0
+  G4K_PTR(const float) routeWeights; // [tokens, topK]
+  G4K_PTR(float) y;                  // [tokens, hidden]
   int tokens;
   int hidden;
   int topK;
@@ -262,8 +294,28 @@ struct MoeGateArgs {
 };
 
 struct ArgmaxArgs {
-  G4K_PTR(const float) logits;  // [rows, vocab]
-  G4K_PTR(int) tokens;          // [rows]
+  G4K_PTR(const float) logits; // [rows, vocab]
+  G4K_PTR(int) tokens;         // [rows]
+  int rows;
+  int vocab;
+};
+
+// One row's sampling (the host's RowSampling): temperature -> min-p -> top-k
+// -> top-p -> draw, or greedy.
+struct SampleRowParams {
+  unsigned long long uniform; // 53 random bits: the draw's u = uniform * 2^-53
+  float temperature;          // 0: greedy (argmax of the raw row)
+  float topP;                 // 1 = off
+  float logMinP;              // log(min_p) as the host's MinPStage computes it; -inf = off
+  int topK;                   // 0 = off
+};
+
+inline constexpr int kSampleThreads = 1024; // sampleRows: one block per row
+
+struct SampleRowsArgs {
+  G4K_PTR(const float) logits;           // [rows, vocab]
+  G4K_PTR(const SampleRowParams) params; // [rows]
+  G4K_PTR(int) tokens;                   // [rows]
   int rows;
   int vocab;
 };

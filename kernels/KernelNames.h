@@ -24,14 +24,17 @@ inline constexpr const char *kMoeDown = "g4k::moeDown";
 inline constexpr const char *kMoeCombine = "g4k::moeCombine";
 inline constexpr const char *kMoeGate = "g4k::moeGate";
 inline constexpr const char *kArgmax = "g4k::argmax";
+inline constexpr const char *kSampleRows = "g4k::sampleRows";
 inline constexpr const char *kFillDummy = "g4k::fillDummy";
 
 // The elementwise ops (device/Elementwise.cuh functors).
 enum class ElementwiseOp { Add, Mul, GeluTanhMul, Scale, Softcap, LayerScalar };
-inline constexpr std::array kElementwiseOps = {ElementwiseOp::Add,   ElementwiseOp::Mul,     ElementwiseOp::GeluTanhMul,
-                                               ElementwiseOp::Scale, ElementwiseOp::Softcap, ElementwiseOp::LayerScalar};
+inline constexpr std::array kElementwiseOps = {ElementwiseOp::Add,         ElementwiseOp::Mul,
+                                               ElementwiseOp::GeluTanhMul, ElementwiseOp::Scale,
+                                               ElementwiseOp::Softcap,     ElementwiseOp::LayerScalar};
 inline std::string elementwise(ElementwiseOp op) {
-  static constexpr const char *kFunctors[] = {"AddOp", "MulOp", "GeluTanhMulOp", "ScaleOp", "SoftcapOp", "LayerScalarOp"};
+  static constexpr const char *kFunctors[] = {"AddOp",   "MulOp",     "GeluTanhMulOp",
+                                              "ScaleOp", "SoftcapOp", "LayerScalarOp"};
   return std::string("g4k::elementwise<g4k::") + kFunctors[int(op)] + ">";
 }
 
@@ -44,7 +47,6 @@ inline std::string rmsNorm(int threadsPerGroup, bool addResidual) {
 // gemv<tokens per block, epilogue> (device/Gemv.cuh).
 inline constexpr std::array kGemvTokens = {1, 2, 4, 8};
 enum class GemvEpilogue { Plain, Softcap, GeluTanhGate };
-inline constexpr std::array kGemvEpilogues = {GemvEpilogue::Plain, GemvEpilogue::Softcap, GemvEpilogue::GeluTanhGate};
 inline std::string gemv(int tokens, GemvEpilogue epilogue) {
   static constexpr const char *kFunctors[] = {"PlainEpilogue", "SoftcapEpilogue", "GeluTanhGateEpilogue"};
   return "g4k::gemv<" + std::to_string(tokens) + ", g4k::" + kFunctors[int(epilogue)] + ">";
@@ -52,6 +54,12 @@ inline std::string gemv(int tokens, GemvEpilogue epilogue) {
 
 inline std::string attention(uint32_t headDim, uint32_t group) {
   return "g4k::attention<" + std::to_string(headDim) + ", " + std::to_string(group) + ">";
+}
+
+// attentionMma<head_dim, group, row warps> (device/AttentionMma.cuh; AttentionVariants.h).
+inline std::string attentionMma(uint32_t headDim, uint32_t group, uint32_t rowWarps) {
+  return "g4k::attentionMma<" + std::to_string(headDim) + ", " + std::to_string(group) + ", " +
+         std::to_string(rowWarps) + ">";
 }
 
 inline std::string moeRouter(uint32_t experts, uint32_t topK) {

@@ -1,5 +1,6 @@
 #include "KernelSet.h"
 
+#include "AttentionVariants.h"
 #include "KernelNames.h"
 #include "io/Error.h"
 
@@ -7,38 +8,57 @@
 
 namespace g4::kernels {
 
+std::optional<FamilyRole> choiceRole(plan::Op op) {
+  switch (op) {
+  case plan::Op::Linear:
+  case plan::Op::GatedLinear:
+  case plan::Op::LmHead:
+  case plan::Op::MoeRouter: // its logits projection
+    return FamilyRole::Linear;
+  case plan::Op::Attention:
+    return FamilyRole::Attention;
+  case plan::Op::MoeExperts:
+    return FamilyRole::MoeExperts;
+  default:
+    return std::nullopt;
+  }
+}
+
 std::vector<std::string> requiredKernels(const plan::Plan &plan) {
-  std::set<std::string> names = {kEmbed,    kSlice,      kSplitToBf16, kGatherRows, kRope,
-                                 kRmsNormRope, kKvWrite, kAttentionCombine, kMoeSort, kMoeGateUp,
-                                 kMoeDown,  kMoeCombine, kMoeGate, kArgmax,      kFillDummy};
+  // The infrastructure every plan needs, whatever its choices.
+  std::set<std::string> names = {
+      kEmbed,   kSlice,     kSplitToBf16, kGatherRows, kRope,    kRmsNormRope, kKvWrite,    kAttentionCombine,
+      kMoeSort, kMoeGateUp, kMoeDown,     kMoeCombine, kMoeGate, kArgmax,      kSampleRows, kFillDummy};
   for (ElementwiseOp op : kElementwiseOps)
     names.insert(elementwise(op));
-  auto addGemv = [&](GemvEpilogue epilogue) {
-    for (int tokens : kGemvTokens)
-      names.insert(gemv(tokens, epilogue));
-  };
   auto addRmsNorm = [&](bool addResidual) {
     for (int threads : kRmsNormThreads)
       names.insert(rmsNorm(threads, addResidual));
   };
-  addGemv(GemvEpilogue::Plain);
   addRmsNorm(false);
   for (const plan::Program *program : *plan.programs())
-    for (const plan::Instruction *inst : *program->instructions()) {
+    for (uint32_t i = 0; i < program->instructions()->size(); ++i) {
+      const plan::Instruction *inst = program->instructions()->Get(i);
+      if (choiceRole(inst->op_type()) && (!inst->kernels() || inst->kernels()->size() == 0))
+        throw Error("instruction " + std::to_string(i) + " (" + plan::EnumNameOp(inst->op_type()) +
+                    ") has no kernel choices: compile the plan with gemma4c compile --arch");
+      if (inst->kernels())
+        for (const plan::KernelChoice *choice : *inst->kernels()) {
+          const FamilyInfo *family = choice->family() ? findFamily(choice->family()->string_view()) : nullptr;
+          if (family && !family->library && choice->kernel())
+            names.insert(choice->kernel()->str());
+        }
       if (inst->op_type() == plan::Op::AddRmsNorm)
         addRmsNorm(true);
-      else if (inst->op_type() == plan::Op::GatedLinear)
-        addGemv(GemvEpilogue::GeluTanhGate);
-      else if (inst->op_type() == plan::Op::LmHead && inst->op_as_LmHead()->softcap() > 0)
-        addGemv(GemvEpilogue::Softcap);
       else if (const plan::Attention *op = inst->op_as_Attention()) {
-        if (op->head_dim() % 8 != 0)
-          throw Error("attention of layer " + std::to_string(op->layer()) + ": head_dim " +
-                      std::to_string(op->head_dim()) + " is not a multiple of 8, which the CUDA kernels need");
-        names.insert(attention(op->head_dim(), op->num_heads() / op->num_kv_heads()));
+        // The tensor-core variants the CUDA backend may pick at run time (AttentionOp.cpp, chooseAttention).
+        const uint32_t group = op->num_heads() / op->num_kv_heads();
+        for (AttentionVariant variant : attentionVariants(op->head_dim(), group))
+          names.insert(attentionShape(variant, op->head_dim(), group).name);
       } else if (const plan::MoeRouter *router = inst->op_as_MoeRouter()) {
         if (router->top_k() > 32)
-          throw Error("MoE router: top_k " + std::to_string(router->top_k()) + " is above 32, which the CUDA kernel takes");
+          throw Error("MoE router: top_k " + std::to_string(router->top_k()) +
+                      " is above 32, which the CUDA kernel takes");
         names.insert(moeRouter(router->num_experts(), router->top_k()));
       }
     }

@@ -9,6 +9,7 @@
 #define G4_PASSES_PASSES_H
 
 #include "g4/G4Dialect.h"
+#include "g4k/G4KDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

@@ -125,4 +125,82 @@ def PlanKvPass : Pass<"g4-plan-kv", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::g4::G4Dialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Kernel selection (CUDA plans)
+//===----------------------------------------------------------------------===//
+
+def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
+  let summary = "chooses the kernel and tile of every projection, attention and MoE op per batch regime";
+  let description = [{
+    Annotates every `g4.linear`, `g4.gated_linear`, `g4.lm_head`,
+    `g4.moe_router` (its logits projection), `g4.attention` and
+    `g4.moe_experts` of `@forward` with `g4k.tiles`: one dictionary per
+    regime of row counts (the step's tokens, or a tail pass's logits rows)
+    naming the kernel family, the kernel (kernels/KernelNames.h) or library,
+    and the tile; the module records the target in `g4k.arch`. Regimes:
+    decode [1, gemv-max-tokens], verify / chunked prefill
+    [gemv-max-tokens + 1, stacked-max-rows], long prefill above.
+    - projections: the smallest `gemv<tokens, Epilogue>` holding the rows in
+      decode (the epilogue from the op: soft-cap for a capped `g4.lm_head`,
+      gelu gate for `g4.gated_linear`), cuBLASLt on the input split into bf16
+      hi + lo stacked as one GEMM in verify, two GEMMs in long prefill;
+    - attention: `attention<head_dim, group>` with its tile
+      (`attentionTileTokens(group)` tokens) in every regime; its shared
+      memory must fit the architecture (227 KB sm_90a and sm_100a, 163 KB
+      sm_80, 99 KB sm_89), else the op is rejected; head_dim must be a
+      multiple of 8;
+    - MoE experts: the expert kernels below `moe-gemm-entries` (token,
+      expert) entries, per-expert cuBLASLt GEMMs from there.
+    The defaults are the choices measured on an H100. The key splits of
+    attention depend on the GPU's SM count and stay a run-time decision.
+
+    ```mlir
+    %y = g4.linear %x, %w : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+    ->
+    module attributes {g4k.arch = "sm_90a"} {
+      %y = g4.linear %x, %w {g4k.tiles = [
+          {family = "gemv", kernel = "g4k::gemv<1, g4k::PlainEpilogue>", min_rows = 1 : i64,
+           max_rows = 1 : i64, tile_tokens = 1 : i64}, ...,
+          {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64} ]} : ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"arch", "arch", "std::string", /*default=*/"\"sm_90a\"",
+           "GPU architecture: sm_80, sm_89, sm_90a, sm_100a">,
+    Option<"gemvMaxTokens", "gemv-max-tokens", "unsigned", /*default=*/"4",
+           "decode regime: projections of up to this many rows run the GEMV kernel (0: never)">,
+    Option<"stackedMaxRows", "stacked-max-rows", "unsigned", /*default=*/"64",
+           "verify regime: up to this many rows the split cuBLASLt GEMM stacks hi and lo">,
+    Option<"moeGemmEntries", "moe-gemm-entries", "unsigned", /*default=*/"512",
+           "(token, expert) entries from which MoE experts run as per-expert cuBLASLt GEMMs">,
+  ];
+  let dependentDialects = ["mlir::g4::G4Dialect", "mlir::g4k::G4KDialect"];
+}
+
+def LowerToKernelsPass : Pass<"g4-lower-to-kernels", "mlir::ModuleOp"> {
+  let summary = "wraps every op with kernel choices in a g4k.dispatch of its launches";
+  let description = [{
+    Replaces each op annotated by g4-select-tiles (`g4k.tiles`) with a
+    `g4k.dispatch` for the module's `g4k.arch` that binds the op's operands,
+    holds the op (without the annotation) and one `g4k.launch` per choice,
+    and yields its results. An op that needs kernel choices but has none is
+    an error: run g4-select-tiles first.
+
+    ```mlir
+    %y = g4.linear %x, %w {g4k.tiles = [...]} : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+    ->
+    %y = g4k.dispatch "sm_90a" (%x, %w) : (tensor<?x64xf32>, tensor<128x64xbf16>) -> tensor<?x128xf32> {
+    ^bb0(%a: tensor<?x64xf32>, %b: tensor<128x64xbf16>):
+      %r = g4.linear %a, %b : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+      g4k.launch "gemv" "g4k::gemv<1, g4k::PlainEpilogue>" rows 1 to 1 {tile_tokens = 1 : i64}
+      ...
+      g4k.launch "cublaslt_split" "cublasLt" rows 65 and above
+      g4k.yield %r : tensor<?x128xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::g4::G4Dialect", "mlir::g4k::G4KDialect"];
+}
+
 #endif // G4_PASSES_TD

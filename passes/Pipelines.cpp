@@ -20,12 +20,20 @@ void buildTextPipeline(OpPassManager &pm, const TextPipelineOptions &options) {
   kv.pageSize = options.kvPageSize;
   kv.slidingFullRatio = options.slidingFullRatio;
   pm.addPass(createPlanKvPass(kv));
+  if (options.arch.empty())
+    return;
+  SelectTilesPassOptions tiles;
+  tiles.arch = options.arch;
+  tiles.gemvMaxTokens = options.gemvMaxTokens;
+  pm.addPass(createSelectTilesPass(tiles));
+  pm.addPass(createLowerToKernelsPass());
 }
 
 void registerG4Pipelines() {
   PassPipelineRegistration<TextPipelineOptions>("g4-text-pipeline",
                                                 "prepares an imported module for text-only serving: strip multimodal "
-                                                "towers, cse, canonicalize, optionally fuse, plan the KV cache",
+                                                "towers, cse, canonicalize, optionally fuse, plan the KV cache, "
+                                                "and for an arch choose and lower the kernels",
                                                 buildTextPipeline);
 }
 

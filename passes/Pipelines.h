@@ -11,22 +11,31 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
+#include <string>
+
 namespace mlir::g4 {
 
 struct TextPipelineOptions : PassPipelineOptions<TextPipelineOptions> {
   Option<bool> stripMultimodal{*this, "strip-multimodal",
                                llvm::cl::desc("erase the vision and audio encoders and their weights"),
                                llvm::cl::init(true)};
-  Option<int64_t> kvPageSize{*this, "kv-page-size", llvm::cl::desc("tokens per KV-cache page"),
-                             llvm::cl::init(16)};
-  Option<double> slidingFullRatio{
-      *this, "sliding-full-ratio",
-      llvm::cl::desc("sliding:full KV pool token ratio; 0 picks the per-model default"), llvm::cl::init(0.0)};
+  Option<int64_t> kvPageSize{*this, "kv-page-size", llvm::cl::desc("tokens per KV-cache page"), llvm::cl::init(16)};
+  Option<double> slidingFullRatio{*this, "sliding-full-ratio",
+                                  llvm::cl::desc("sliding:full KV pool token ratio; 0 picks the per-model default"),
+                                  llvm::cl::init(0.0)};
   // Off by default for now: both backends run the fused instructions, but the
   // import tests check the unfused graph; the default flips with them.
   Option<bool> fuse{*this, "fuse",
                     llvm::cl::desc("fuse residual+norm, q/k norm+RoPE, gate/up+gelu and the logit soft-cap"),
                     llvm::cl::init(false)};
+  // Empty: a CPU-only plan, no kernel choices.
+  Option<std::string> arch{*this, "arch",
+                           llvm::cl::desc("GPU architecture whose kernels to choose (sm_80, sm_89, sm_90a, sm_100a); "
+                                          "empty for a CPU-only plan"),
+                           llvm::cl::init("")};
+  Option<unsigned> gemvMaxTokens{*this, "gemv-max-tokens",
+                                 llvm::cl::desc("projections of up to this many rows run the GEMV kernel"),
+                                 llvm::cl::init(4)};
 };
 
 /// Builds the pipeline that prepares an imported module for text-only
@@ -40,6 +49,10 @@ struct TextPipelineOptions : PassPipelineOptions<TextPipelineOptions> {
 ///      gate/up + gelu gating, lm_head + soft-cap.
 ///   5. g4-plan-kv: record the KV-cache plan (page size, pool ratio) and
 ///      check the KV-sharing map.
+///   6. g4-select-tiles (if `arch`): kernel and tile of every projection,
+///      attention and MoE op per batch regime, for that architecture.
+///   7. g4-lower-to-kernels (if `arch`): wrap those ops in g4k.dispatch ops
+///      listing their launches.
 void buildTextPipeline(OpPassManager &pm, const TextPipelineOptions &options);
 
 /// Registers the pipelines above by name: `g4-text-pipeline`.

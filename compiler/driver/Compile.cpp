@@ -3,6 +3,7 @@
 #include "emit/KernelEmitter.h"
 #include "emit/PlanEmitter.h"
 #include "g4/G4Dialect.h"
+#include "g4k/G4KDialect.h"
 #include "import/ModelImporter.h"
 #include "io/Error.h"
 #include "passes/Pipelines.h"
@@ -16,8 +17,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <optional>
 #include <iostream>
+#include <optional>
 
 namespace g4::driver {
 namespace {
@@ -70,7 +71,7 @@ void compile(const CompileOptions &options) {
     arch = kernels::parseArch(options.arch); // before any work: a typo fails fast
   mlir::MLIRContext context;
   context.printOpOnDiagnostic(false); // a weight-listing op dump buries the message
-  context.loadDialect<mlir::g4::G4Dialect, mlir::func::FuncDialect>();
+  context.loadDialect<mlir::g4::G4Dialect, mlir::g4k::G4KDialect, mlir::func::FuncDialect>();
   DiagnosticCollector diagnostics(context);
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -91,6 +92,8 @@ void compile(const CompileOptions &options) {
   pipeline.kvPageSize = options.kvPageSize;
   pipeline.slidingFullRatio = options.slidingFullRatio;
   pipeline.fuse = options.fuse;
+  pipeline.arch = options.arch;
+  pipeline.gemvMaxTokens = options.gemvMaxTokens;
   mlir::g4::buildTextPipeline(pm, pipeline);
   if (mlir::failed(pm.run(*module)))
     diagnostics.fail("the pass pipeline failed");

@@ -17,10 +17,11 @@ struct CompileOptions {
   bool stripMultimodal = true;
   bool dummyWeights = false; // config.json only; the runtime generates the weights
   uint32_t kvPageSize = 16;
-  double slidingFullRatio = 0;     // 0: the per-model default of g4-plan-kv
-  bool fuse = false;               // run g4-fuse (fused instructions; the CPU backend runs them)
-  std::string arch;                // GPU target of the plan's CUDA kernels ("sm_90a", ...); empty: none
-  bool quiet = false; // no progress lines on stderr
+  double slidingFullRatio = 0; // 0: the per-model default of g4-plan-kv
+  bool fuse = false;           // run g4-fuse (fused instructions; the CPU backend runs them)
+  std::string arch;            // GPU target of the plan's CUDA kernels ("sm_90a", ...); empty: none
+  uint32_t gemvMaxTokens = 4;  // with arch: projections of up to this many rows run the GEMV kernel
+  bool quiet = false;          // no progress lines on stderr
 };
 
 // Throws g4::Error with a message for the user; returns normally on success.

@@ -1,6 +1,7 @@
 #include "emit/PlanEmitter.h"
 
 #include "g4/G4Dialect.h"
+#include "g4k/G4KDialect.h"
 #include "plan/plan_generated.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -62,10 +63,9 @@ public:
     std::vector<flatbuffers::Offset<fb::KernelImage>> kernels;
     if (options_.kernels)
       kernels = writeKernelImages(fbb_, *options_.kernels);
-    auto root =
-        fb::CreatePlanDirect(fbb_, kSchemaVersion, "gemma4c 0.1", model, relative.empty() ? "." : relative.c_str(),
-                             &files, &weights_, &programs_, kv, tokenizer, generation, dummyWeights_,
-                             options_.kernels ? &kernels : nullptr);
+    auto root = fb::CreatePlanDirect(fbb_, kSchemaVersion, "gemma4c 0.1", model,
+                                     relative.empty() ? "." : relative.c_str(), &files, &weights_, &programs_, kv,
+                                     tokenizer, generation, dummyWeights_, options_.kernels ? &kernels : nullptr);
     fb::FinishPlanBuffer(fbb_, root);
     return std::vector<uint8_t>(fbb_.GetBufferPointer(), fbb_.GetBufferPointer() + fbb_.GetSize());
   }
@@ -169,8 +169,13 @@ private:
         logits = bufferIndex_.lookup(ret.getOperand(0));
         continue;
       }
+      // A g4k.dispatch is its g4 operation, run with the dispatch's launches.
+      auto dispatch = mlir::dyn_cast<mlir::g4k::DispatchOp>(op);
+      mlir::Operation &computation = dispatch ? *dispatch.getComputation() : op;
       std::vector<uint32_t> inputs, weights, outputs;
-      for (mlir::Value operand : op.getOperands()) {
+      for (mlir::Value operand : computation.getOperands()) {
+        if (dispatch)
+          operand = dispatch.getBoundValue(operand);
         if (auto w = weightOf_.find(operand); w != weightOf_.end())
           weights.push_back(w->second);
         else
@@ -179,15 +184,29 @@ private:
       std::string name = bufferName(op);
       for (mlir::Value result : op.getResults())
         outputs.push_back(buffer(result, name));
-      auto params = parameters(op);
+      auto params = parameters(computation);
       if (mlir::failed(params))
         return mlir::failure();
-      instructions.push_back(
-          fb::CreateInstructionDirect(fbb_, params->first, params->second, &inputs, &outputs, &weights));
+      auto choices = dispatch ? kernelChoices(dispatch) : std::vector<flatbuffers::Offset<fb::KernelChoice>>();
+      instructions.push_back(fb::CreateInstructionDirect(fbb_, params->first, params->second, &inputs, &outputs,
+                                                         &weights, dispatch ? &choices : nullptr));
     }
     programs_.push_back(
         fb::CreateProgramDirect(fbb_, "forward", &buffers_, tokenIds, positions, logits, &instructions));
     return mlir::success();
+  }
+
+  // The launches of a dispatch, in regime order (plan.fbs KernelChoice).
+  std::vector<flatbuffers::Offset<fb::KernelChoice>> kernelChoices(mlir::g4k::DispatchOp dispatch) {
+    std::vector<flatbuffers::Offset<fb::KernelChoice>> choices;
+    for (mlir::g4k::LaunchOp launch : dispatch.getLaunches()) {
+      const uint32_t maxRows = launch.getMaxRows() ? uint32_t(*launch.getMaxRows()) : kernels::kUnboundedRows;
+      choices.push_back(fb::CreateKernelChoiceDirect(fbb_, uint32_t(launch.getMinRows()), maxRows,
+                                                     launch.getFamily().str().c_str(), launch.getKernel().str().c_str(),
+                                                     uint32_t(launch.getTileTokens()), uint32_t(launch.getTileRows()),
+                                                     uint32_t(launch.getSharedBytes())));
+    }
+    return choices;
   }
 
   // The importer's name of the op ("layers.0.rms_norm"); a fused op joins the

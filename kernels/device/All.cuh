@@ -3,6 +3,7 @@
 #pragma once
 
 #include "Attention.cuh"
+#include "AttentionMma.cuh"
 #include "DummyFill.cuh"
 #include "Elementwise.cuh"
 #include "Embed.cuh"
@@ -13,3 +14,4 @@
 #include "RmsNorm.cuh"
 #include "Rope.cuh"
 #include "Sampling.cuh"
+#include "TopKTopP.cuh"

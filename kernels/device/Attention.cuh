@@ -30,15 +30,15 @@ __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs 
   constexpr int kRows = attentionTileRows(kGroup);
   constexpr int kRowsPerWarp = (kRows + kAttentionWarps - 1) / kAttentionWarps;
   constexpr int kKeys = kAttentionKeys;
-  constexpr int kKeyStride = kHeadDim + 4; // padded K rows: conflict-free 8-byte reads across lanes
+  constexpr int kKeyStride = kHeadDim + 4;    // padded K rows: conflict-free 8-byte reads across lanes
   constexpr bool kPairs = kHeadDim % 64 == 0; // lanes own bf16 pairs of each output row, else single elements
   constexpr int kOwned = kPairs ? kHeadDim / 32 : (kHeadDim + 31) / 32;
   static_assert(kTileTokens * kGroup == kRows, "tile rows");
 
   extern __shared__ float4 shared[];
-  float *qs = reinterpret_cast<float *>(shared);                   // [kRows, kHeadDim]
-  bf16 *ks = reinterpret_cast<bf16 *>(qs + kRows * kHeadDim);      // [kKeys, kKeyStride]
-  bf16 *vs = ks + kKeys * kKeyStride;                              // [kKeys, kHeadDim]
+  float *qs = reinterpret_cast<float *>(shared);              // [kRows, kHeadDim]
+  bf16 *ks = reinterpret_cast<bf16 *>(qs + kRows * kHeadDim); // [kKeys, kKeyStride]
+  bf16 *vs = ks + kKeys * kKeyStride;                         // [kKeys, kHeadDim]
 
   const int tile = blockIdx.x, kvHead = blockIdx.y, split = blockIdx.z;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -51,7 +51,8 @@ __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs 
     const int r = i / (kHeadDim / 4), c = i % (kHeadDim / 4), token = r / kGroup;
     float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     if (token < count)
-      v = *reinterpret_cast<const float4 *>(a.q + (t0 + token) * qWidth + (kvHead * kGroup + r % kGroup) * kHeadDim + c * 4);
+      v = *reinterpret_cast<const float4 *>(a.q + (t0 + token) * qWidth + (kvHead * kGroup + r % kGroup) * kHeadDim +
+                                            c * 4);
     reinterpret_cast<float4 *>(qs)[i] = v;
   }
 
@@ -160,7 +161,8 @@ __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs 
         if (element(c) < kHeadDim)
           out[element(c)] = acc[i][c] * inverse;
     } else {
-      float *part = a.partial + ((((long long)tile * a.numKvHeads + kvHead) * kRows + r) * a.splits + split) * (kHeadDim + 2);
+      float *part =
+          a.partial + ((((long long)tile * a.numKvHeads + kvHead) * kRows + r) * a.splits + split) * (kHeadDim + 2);
       if (lane == 0)
         part[0] = m[i], part[1] = l[i];
 #pragma unroll
@@ -177,7 +179,7 @@ __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs 
 __global__ void attentionCombine(AttentionCombineArgs a) {
   enterDependentGrid();
   __shared__ float weight[32];
-  const int rows = attentionTileRows(a.group);
+  const int rows = a.tileRows;
   const int r = blockIdx.x % rows;
   const int tileHead = blockIdx.x / rows;
   const int kvHead = tileHead % a.numKvHeads, tile = tileHead / a.numKvHeads;

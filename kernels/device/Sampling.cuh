@@ -8,17 +8,16 @@ namespace g4k {
 
 inline constexpr int kArgmaxThreads = 1024;
 
-__global__ void __launch_bounds__(kArgmaxThreads) argmax(ArgmaxArgs a) {
-  enterDependentGrid();
+// The argmax of row[0, vocab) over a block of kArgmaxThreads threads (larger
+// value first, then the lower id); valid in thread 0.
+__device__ __forceinline__ int blockArgmax(const float *row, int vocab) {
   __shared__ float values[kArgmaxThreads / 32];
   __shared__ int ids[kArgmaxThreads / 32];
-  const float *row = a.logits + (long long)blockIdx.x * a.vocab;
   float best = negativeInfinity();
   int id = -1;
-  for (int v = threadIdx.x; v < a.vocab; v += kArgmaxThreads)
+  for (int v = threadIdx.x; v < vocab; v += kArgmaxThreads)
     if (row[v] > best || id < 0) // a thread's ids rise: the first of equal values wins
       best = row[v], id = v;
-  // Larger value first, then the lower id.
   auto better = [](float v0, int i0, float v1, int i1) { return v1 > v0 || (v1 == v0 && unsigned(i1) < unsigned(i0)); };
   for (int o = 16; o > 0; o >>= 1) {
     const float v = __shfl_xor_sync(0xffffffffu, best, o);
@@ -38,9 +37,15 @@ __global__ void __launch_bounds__(kArgmaxThreads) argmax(ArgmaxArgs a) {
       if (better(best, id, v, i))
         best = v, id = i;
     }
-    if (lane == 0)
-      a.tokens[blockIdx.x] = id;
   }
+  return id;
+}
+
+__global__ void __launch_bounds__(kArgmaxThreads) argmax(ArgmaxArgs a) {
+  enterDependentGrid();
+  const int id = blockArgmax(a.logits + (long long)blockIdx.x * a.vocab, a.vocab);
+  if (threadIdx.x == 0)
+    a.tokens[blockIdx.x] = id;
 }
 
 } // namespace g4k

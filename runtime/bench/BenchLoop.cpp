@@ -21,12 +21,21 @@ struct Request {
   double firstToken = 0;
 };
 
+// One step, every work item sampling with the config's parameters and a fresh uniform.
+StepResult sampledStep(Engine &engine, const BenchConfig &config, std::mt19937_64 &rng,
+                       std::span<const SequenceTokens> work) {
+  std::vector<std::optional<RowSampling>> sampling(work.size(), config.sampling);
+  for (std::optional<RowSampling> &s : sampling)
+    s->uniform = rng() >> 11;
+  return engine.stepSampled(work, sampling);
+}
+
 void warmUp(Engine &engine, const BenchConfig &config, std::mt19937_64 &rng,
             std::uniform_int_distribution<int32_t> &id) {
   const uint32_t sequences = std::min(config.concurrency, config.numPrompts);
   // The prompt and the decode steps stay within a request's inputLen + outputLen positions.
-  std::vector<int32_t> prompt(std::clamp<int64_t>(int64_t(config.inputLen) + config.outputLen - sequences - 1, 1,
-                                                  config.inputLen));
+  std::vector<int32_t> prompt(
+      std::clamp<int64_t>(int64_t(config.inputLen) + config.outputLen - sequences - 1, 1, config.inputLen));
   for (int32_t &t : prompt)
     t = id(rng);
   std::vector<SeqId> seqs;
@@ -36,13 +45,13 @@ void warmUp(Engine &engine, const BenchConfig &config, std::mt19937_64 &rng,
     seqs.push_back(engine.createSequence());
     work.push_back({seqs[i], i == 0 ? std::span<const int32_t>(prompt) : std::span<const int32_t>(&last[i], 1)});
   }
-  if (engine.stepGreedy(work).status != KvStatus::Ok)
+  if (sampledStep(engine, config, rng, work).status != KvStatus::Ok)
     throw Error("the KV cache cannot hold the warm-up's " + std::to_string(sequences) + " requests");
   for (uint32_t batch = sequences; batch > 0; --batch) {
     work.resize(batch);
     for (uint32_t i = 0; i < batch; ++i)
       work[i] = {seqs[i], {&last[i], 1}};
-    if (engine.stepGreedy(work).status != KvStatus::Ok)
+    if (sampledStep(engine, config, rng, work).status != KvStatus::Ok)
       throw Error("the KV cache cannot hold the warm-up's decode steps");
   }
   for (SeqId seq : seqs)
@@ -63,6 +72,7 @@ BenchResult runBench(Engine &engine, const BenchConfig &config) {
   if (config.inputLen > config.maxStepTokens)
     throw Error("--input-len " + std::to_string(config.inputLen) + " is above the step's token limit " +
                 std::to_string(config.maxStepTokens) + " (prompts are not chunked here)");
+  checkRowSampling(config.sampling);
   std::mt19937_64 rng(config.seed);
   std::uniform_int_distribution<int32_t> id(3, int32_t(engine.vocabSize()) - 1); // past pad, eos, bos
   std::vector<Request> requests(config.numPrompts);
@@ -104,7 +114,7 @@ BenchResult runBench(Engine &engine, const BenchConfig &config) {
                   " tokens");
 
     const double begin = now();
-    StepResult step = engine.stepGreedy(work);
+    StepResult step = sampledStep(engine, config, rng, work);
     if (step.status != KvStatus::Ok) {
       if (joining.empty())
         throw Error(std::string("decode step of ") + std::to_string(running.size()) + " requests: " +

@@ -1,7 +1,8 @@
 // The load a benchmark puts on an engine: random prompts, all arriving at
 // the start, kept `concurrency` at a time in flight (a request joins with its
 // whole prompt as one chunk, alongside the running requests' decode tokens),
-// greedy decoding of exactly outputLen tokens each (Engine::stepGreedy).
+// decoding of exactly outputLen tokens each, sampled on the backend
+// (Engine::stepSampled; greedy by default, which is Engine::stepGreedy).
 // When a KV pool cannot take a joining request, it waits for one to finish.
 // An untimed warm-up first runs one prompt and a decode step at every batch
 // size up to the concurrency, so that one-time work (cuBLASLt's algorithm
@@ -9,6 +10,7 @@
 #pragma once
 
 #include "engine/Engine.h"
+#include "sample/RowSampling.h"
 
 #include <cstdint>
 #include <vector>
@@ -22,6 +24,7 @@ struct BenchConfig {
   uint32_t concurrency = 1;
   uint32_t maxStepTokens = 4096; // prompt and decode tokens of one step
   uint64_t seed = 0;
+  RowSampling sampling; // every request's; the uniforms come from the seed's RNG
 };
 
 struct RequestTiming {
@@ -52,7 +55,8 @@ struct BenchResult {
 };
 
 // Throws g4::Error for a configuration the loop cannot serve (a prompt above
-// maxStepTokens, a KV cache too small for one request).
+// maxStepTokens, a KV cache too small for one request, sampling parameters
+// out of range).
 BenchResult runBench(Engine &engine, const BenchConfig &config);
 
 // Nearest-rank percentile (p in [0, 100]) of `values`; 0 when empty.

@@ -1,9 +1,10 @@
-// Attention: the step's K/V rows are written to the layer's pages, then
-// attention<head_dim, group> runs over tiles of the step's tokens, split
-// along the keys (and merged by attentionCombine) when tiles x KV heads
-// leave the GPU's multiprocessors idle.
+// Attention: the step's K/V rows are written to the layer's pages, then one
+// attention variant (kernels/AttentionVariants.h, chosen per step by
+// chooseAttention) runs over tiles of the step's tokens, split along the keys
+// (and merged by attentionCombine) when tiles x KV heads leave the GPU's
+// multiprocessors idle.
+#include "AttentionVariants.h"
 #include "KernelArgs.h"
-#include "KernelNames.h"
 #include "cuda/Launch.h"
 #include "cuda/Ops.h"
 
@@ -14,18 +15,49 @@ namespace {
 
 constexpr uint32_t kMaxSplits = 16;
 
-// Enough blocks for two waves over the multiprocessors, within the workspace.
-uint32_t splitsFor(const OpEnv &env, uint32_t blocks, uint32_t tileRows, uint32_t headDim) {
-  const uint32_t target = 2 * uint32_t(env.device->multiprocessors);
-  uint32_t splits = std::clamp<uint32_t>((target + blocks - 1) / blocks, 1, kMaxSplits);
-  while (splits > 1 && uint64_t(blocks) * splits * tileRows * (headDim + 2) > env.workspace.attentionPartialFloats)
+// Splits along the keys: SIMT blocks (small, several per SM) fill two waves;
+// tensor-core blocks (one or two per SM by shared memory) at most one wave.
+uint32_t splitsFor(const OpEnv &env, const kernels::AttentionShape &shape, kernels::AttentionVariant variant,
+                   uint32_t blocks, uint32_t headDim) {
+  const uint32_t sms = uint32_t(env.device->multiprocessors);
+  const uint32_t wanted =
+      variant == kernels::AttentionVariant::Simt
+          ? (2 * sms + blocks - 1) / blocks
+          : sms * std::max<uint32_t>(1, uint32_t(env.device->sharedMemoryPerBlockOptin / shape.sharedBytes)) / blocks;
+  uint32_t splits = std::clamp<uint32_t>(wanted, 1, kMaxSplits);
+  while (splits > 1 &&
+         uint64_t(blocks) * splits * shape.tileRows * (headDim + 2) > env.workspace.attentionPartialFloats)
     --splits;
   return splits;
 }
 
 } // namespace
 
+// The kernel per row regime: tensor-core prefill tiles (128 rows, 64 above
+// head_dim 256) when the step's tiles average more than 16 query rows,
+// tensor-core 16-row blocks otherwise (decode; also faster than SIMT at batch
+// 1, docs/PERFORMANCE.md), SIMT where neither exists (head_dim not a multiple
+// of 16) or fits the device's shared memory.
+kernels::AttentionVariant chooseAttention(const OpEnv &env, uint32_t headDim, uint32_t group, uint32_t rows) {
+  using kernels::AttentionVariant;
+  auto available = [&](AttentionVariant variant) {
+    return env.kernels->has(kernels::attentionShape(variant, headDim, group).name);
+  };
+  const bool decode = available(AttentionVariant::MmaDecode);
+  if (available(AttentionVariant::MmaTiles)) {
+    const uint32_t tileTokens = kernels::attentionShape(AttentionVariant::MmaTiles, headDim, group).tileTokens;
+    if (!decode || uint64_t(rows) * group > 16ull * env.inputs->numTiles(tileTokens))
+      return AttentionVariant::MmaTiles;
+  }
+  return decode ? AttentionVariant::MmaDecode : AttentionVariant::Simt;
+}
+
 void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
+  const plan::Attention &op = *b.inst->op_as_Attention();
+  runAttention(env, b, rows, chooseAttention(env, op.head_dim(), op.num_heads() / op.num_kv_heads(), rows));
+}
+
+void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows, kernels::AttentionVariant variant) {
   const plan::Attention &op = *b.inst->op_as_Attention();
   const g4k::KvPoolView kv =
       env.kv->view(op.cache_layer(), env.inputs->pageTable(op.kind()), env.inputs->pageTableStride());
@@ -36,16 +68,15 @@ void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   }
 
   const uint32_t group = op.num_heads() / op.num_kv_heads();
-  const uint32_t tileTokens = uint32_t(g4k::attentionTileTokens(int(group)));
-  const uint32_t tileRows = uint32_t(g4k::attentionTileRows(int(group)));
-  const uint32_t tiles = env.inputs->numTiles(tileTokens);
-  const uint32_t splits = splitsFor(env, tiles * op.num_kv_heads(), tileRows, op.head_dim());
+  const kernels::AttentionShape shape = kernels::attentionShape(variant, op.head_dim(), group);
+  const uint32_t tiles = env.inputs->numTiles(shape.tileTokens);
+  const uint32_t splits = splitsFor(env, shape, variant, tiles * op.num_kv_heads(), op.head_dim());
   g4k::AttentionArgs args{};
   args.q = b.in[0];
   args.o = b.out[0];
   args.positions = b.in[1];
   args.tokenSequence = env.inputs->tokenSequence();
-  args.tiles = env.inputs->tiles(tileTokens);
+  args.tiles = env.inputs->tiles(shape.tileTokens);
   args.kv = kv;
   args.partial = env.workspace.attentionPartial;
   args.numHeads = int(op.num_heads());
@@ -53,13 +84,20 @@ void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   args.window = int(op.window());
   args.scale = op.scale();
   args.splits = int(splits);
-  launch((*env.kernels)(kernels::attention(op.head_dim(), group)), {tiles, op.num_kv_heads(), splits},
-         g4k::kAttentionWarps * 32, g4k::attentionSharedBytes(int(op.head_dim()), int(group)), env.stream, args, env.programmatic);
+  launch((*env.kernels)(shape.name), {tiles, op.num_kv_heads(), splits}, shape.threads, shape.sharedBytes, env.stream,
+         args, env.programmatic);
   if (splits > 1) {
-    const g4k::AttentionCombineArgs combine{env.workspace.attentionPartial, b.out[0],          args.tiles,
-                                            int(op.num_heads()),          int(op.num_kv_heads()), int(op.head_dim()),
-                                            int(group),                   int(splits)};
-    launch(env.kernels->attentionCombine, {tiles * op.num_kv_heads() * tileRows}, 128, 0, env.stream, combine, env.programmatic);
+    const g4k::AttentionCombineArgs combine{env.workspace.attentionPartial,
+                                            b.out[0],
+                                            args.tiles,
+                                            int(op.num_heads()),
+                                            int(op.num_kv_heads()),
+                                            int(op.head_dim()),
+                                            int(group),
+                                            int(shape.tileRows),
+                                            int(splits)};
+    launch(env.kernels->attentionCombine, {tiles * op.num_kv_heads() * shape.tileRows}, 128, 0, env.stream, combine,
+           env.programmatic);
   }
 }
 

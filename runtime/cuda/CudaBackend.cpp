@@ -1,23 +1,31 @@
 #include "cuda/CudaBackend.h"
 
+#include "AttentionVariants.h"
 #include "KernelArgs.h"
 #include "cuda/CudaCheck.h"
 #include "io/Error.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace g4::rt::cuda {
 namespace {
 
-std::vector<uint32_t> externalBuffers(const plan::Program &program) { return {program.token_ids(), program.positions()}; }
+std::vector<uint32_t> externalBuffers(const plan::Program &program) {
+  return {program.token_ids(), program.positions()};
+}
 
 std::vector<uint32_t> tileSizes(const plan::Program &program) {
   std::vector<uint32_t> sizes;
   for (const plan::Instruction *inst : *program.instructions())
     if (const plan::Attention *op = inst->op_as_Attention()) {
-      const uint32_t tokens = uint32_t(g4k::attentionTileTokens(int(op->num_heads() / op->num_kv_heads())));
-      if (std::find(sizes.begin(), sizes.end(), tokens) == sizes.end())
-        sizes.push_back(tokens);
+      const uint32_t group = op->num_heads() / op->num_kv_heads();
+      for (kernels::AttentionVariant variant : kernels::attentionVariants(op->head_dim(), group)) {
+        const uint32_t tokens = kernels::attentionShape(variant, op->head_dim(), group).tileTokens;
+        if (std::find(sizes.begin(), sizes.end(), tokens) == sizes.end())
+          sizes.push_back(tokens);
+      }
     }
   return sizes;
 }
@@ -62,7 +70,9 @@ struct CudaBackend::Sizes {
       case plan::Op::Attention: {
         const plan::Attention &op = *inst->op_as_Attention();
         headDim = std::max<uint64_t>(headDim, op.head_dim());
-        tileRows = std::max<uint64_t>(tileRows, g4k::attentionTileRows(int(op.num_heads() / op.num_kv_heads())));
+        const uint32_t group = op.num_heads() / op.num_kv_heads();
+        for (kernels::AttentionVariant variant : kernels::attentionVariants(op.head_dim(), group))
+          tileRows = std::max<uint64_t>(tileRows, kernels::attentionShape(variant, op.head_dim(), group).tileRows);
         break;
       }
       case plan::Op::MoeRouter:
@@ -83,9 +93,13 @@ struct CudaBackend::Sizes {
         break;
       }
     }
-    bf16Input = tokens > options.gemvMaxTokens ? 2 * tokens * linearIn * 2 : 0; // hi and lo
+    // The plan's kernel choices say which paths a step of up to `tokens` rows can take.
+    using kernels::KernelFamily;
+    const uint32_t stackedRows = largestRowsServed(program, KernelFamily::SplitGemmStacked, uint32_t(tokens));
+    const bool split = stackedRows > 0 || largestRowsServed(program, KernelFamily::SplitGemm, uint32_t(tokens)) > 0;
+    bf16Input = split ? 2 * tokens * linearIn * 2 : 0; // hi and lo
     gated = tokens * 2 * gatedInter * 4;
-    stacked = tokens > options.gemvMaxTokens ? 2 * std::min<uint64_t>(tokens, kStackedRows) * linearOut * 4 : 0;
+    stacked = 2 * uint64_t(stackedRows) * linearOut * 4;
     // Splits are only used while tiles x KV heads < 2 x SMs, so blocks x splits < 4 x SMs.
     attentionPartialFloats = 4ull * uint64_t(device.multiprocessors) * tileRows * (headDim + 2);
     const uint64_t entries = tokens * topK, rows = experts ? entries + kMoeGemmSlack : 0;
@@ -93,7 +107,7 @@ struct CudaBackend::Sizes {
     moeSorted = entries * 4;
     moeActivations = rows * inter * 4;
     moeOutputs = rows * hidden * 4;
-    if (entries >= kMoeGemmEntries) { // the GEMM path's buffers
+    if (largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0) { // the GEMM path's buffers
       moeInput = rows * hidden * 4;
       moeGateUp = rows * 2 * inter * 4;
       moeSplit = 2 * rows * std::max(hidden, inter) * 2;
@@ -101,10 +115,10 @@ struct CudaBackend::Sizes {
   }
 
   uint64_t workspace() const {
-    return alignBytes(bf16Input) + alignBytes(gated) + alignBytes(stacked) + alignBytes(attentionPartialFloats * 4) + alignBytes(routerInput) +
-           alignBytes(routerLogits) + alignBytes(moeOffsets) + alignBytes(moeActive) + 3 * alignBytes(moeSorted) +
-           alignBytes(moeActivations) + alignBytes(moeOutputs) + alignBytes(moeInput) + alignBytes(moeGateUp) +
-           alignBytes(moeSplit);
+    return alignBytes(bf16Input) + alignBytes(gated) + alignBytes(stacked) + alignBytes(attentionPartialFloats * 4) +
+           alignBytes(routerInput) + alignBytes(routerLogits) + alignBytes(moeOffsets) + alignBytes(moeActive) +
+           3 * alignBytes(moeSorted) + alignBytes(moeActivations) + alignBytes(moeOutputs) + alignBytes(moeInput) +
+           alignBytes(moeGateUp) + alignBytes(moeSplit);
   }
 };
 
@@ -116,7 +130,7 @@ size_t CudaBackend::workspaceBytes(const PlanFile &plan, const CudaBackendOption
   const size_t inputs = StepInputs::bytesFor(
       {options.maxStepTokens, options.maxSequences, pagesPerSequence(plan, options), tileSizes(program)});
   return alignBytes(sizes.head) + alignBytes(sizes.tail) + sizes.workspace() + Gemm::kWorkspaceBytes + inputs +
-         alignBytes(options.maxSequences * 4);
+         alignBytes(options.maxSequences * 4) + alignBytes(options.maxSequences * sizeof(g4k::SampleRowParams));
 }
 
 CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const KernelLibrary &library,
@@ -133,7 +147,9 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
   head_ = DeviceBuffer(sizes.head, "activations (step tokens)");
   tail_ = DeviceBuffer(sizes.tail, "activations (logits rows)");
   workspace_ = DeviceBuffer(sizes.workspace(), "op workspace");
-  greedyTokens_ = DeviceBuffer(options.maxSequences * sizeof(int32_t), "greedy tokens");
+  tokens_ = DeviceBuffer(options.maxSequences * sizeof(int32_t), "selected tokens");
+  sampleParams_ = DeviceBuffer(options.maxSequences * sizeof(g4k::SampleRowParams), "sampling parameters");
+  sampleParamsHost_ = PinnedBuffer(options.maxSequences * sizeof(g4k::SampleRowParams), "sampling parameters");
 
   env_.stream = device.stream();
   env_.device = &device.properties();
@@ -141,7 +157,6 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
   env_.gemm = &gemm_;
   env_.inputs = &inputs_;
   env_.kv = &kvStorage_;
-  env_.gemvMaxTokens = options.gemvMaxTokens;
   env_.hostSync = true;
   env_.programmatic = options.programmaticLaunch && device.properties().major >= 9;
   CUdeviceptr next = workspace_.get();
@@ -195,6 +210,7 @@ void CudaBackend::bind() {
     auto address = [&](uint32_t buffer) { return inHead ? headAddress(buffer) : tailAddress(buffer); };
     BoundInstruction b;
     b.inst = &inst;
+    b.choices = KernelChoices(inst, kernels_);
     for (uint32_t buffer : *inst.inputs()) {
       b.in.push_back(address(buffer));
       b.inWidth.push_back(program_.buffers()->Get(buffer)->width());
@@ -275,17 +291,16 @@ void CudaBackend::forward(const StepBatch &batch, const KvCache &kv, std::vector
   }
 }
 
-void CudaBackend::runGreedyDecode(uint32_t rows) {
-  const CUdeviceptr tailLogits = tailAddress(program_.logits());
+void CudaBackend::runDecode(uint32_t rows, GraphCache &graphs, const SelectFn &select) {
   auto record = [&] {
     runHead(rows);
     runTail(rows);
-    runArgmax(env_, tailLogits, greedyTokens_.get(), rows, plan_.model().vocab_size());
+    select(0, rows);
   };
   if (options_.cudaGraphs && !options_.syncEachInstruction && !profile_) {
     env_.hostSync = false; // nothing may wait for the GPU inside a capture
     try {
-      graphs_.launch(rows, device_.stream(), record);
+      graphs.launch(rows, device_.stream(), record);
     } catch (...) {
       env_.hostSync = true;
       throw;
@@ -296,32 +311,76 @@ void CudaBackend::runGreedyDecode(uint32_t rows) {
   }
 }
 
-void CudaBackend::forwardGreedy(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
-                                std::vector<int32_t> &tokens) {
+void CudaBackend::forwardSelecting(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
+                                   GraphCache &graphs, const SelectFn &select, std::vector<int32_t> &tokens) {
   device_.makeCurrent();
   const uint32_t numTokens = uint32_t(batch.size());
   const CUstream stream = device_.stream();
   inputs_.upload(batch, kv, stream);
   tokens.resize(rows.size());
-  // One token per sequence, each one's greedy token wanted: a decode step, the
-  // same launches for every step of this size.
+  // One token per sequence, each one's token wanted: a decode step, the same
+  // launches for every step of this size.
   if (rows.size() == numTokens && numTokens <= options_.maxSequences && inputs_.oneTokenPerTile()) {
     inputs_.uploadRows(rows, stream);
-    runGreedyDecode(numTokens);
-    G4_CUDA_CALL(driver(), cuMemcpyDtoHAsync, tokens.data(), greedyTokens_.get(), rows.size() * sizeof(int32_t), stream);
+    runDecode(numTokens, graphs, select);
+    G4_CUDA_CALL(driver(), cuMemcpyDtoHAsync, tokens.data(), tokens_.get(), rows.size() * sizeof(int32_t), stream);
     finishPass();
     return;
   }
   runHead(numTokens);
-  const CUdeviceptr tailLogits = tailAddress(program_.logits());
   for (size_t first = 0; first < rows.size(); first += options_.maxSequences) {
     const uint32_t count = uint32_t(std::min<size_t>(options_.maxSequences, rows.size() - first));
     inputs_.uploadRows(rows.subspan(first, count), stream);
     runTail(count);
-    runArgmax(env_, tailLogits, greedyTokens_.get(), count, plan_.model().vocab_size());
-    G4_CUDA_CALL(driver(), cuMemcpyDtoHAsync, tokens.data() + first, greedyTokens_.get(), count * sizeof(int32_t), stream);
+    select(uint32_t(first), count);
+    G4_CUDA_CALL(driver(), cuMemcpyDtoHAsync, tokens.data() + first, tokens_.get(), count * sizeof(int32_t), stream);
     finishPass();
   }
+  if (rows.empty())
+    finishPass(); // a step that only fills the KV cache (a prompt chunk that samples nothing)
+}
+
+void CudaBackend::forwardGreedy(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
+                                std::vector<int32_t> &tokens) {
+  const CUdeviceptr tailLogits = tailAddress(program_.logits());
+  forwardSelecting(
+      batch, kv, rows, greedyGraphs_,
+      [&](uint32_t, uint32_t count) { runArgmax(env_, tailLogits, tokens_.get(), count, plan_.model().vocab_size()); },
+      tokens);
+}
+
+void CudaBackend::forwardSampled(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
+                                 std::span<const RowSampling> sampling, std::vector<int32_t> &tokens) {
+  const bool greedy =
+      std::all_of(sampling.begin(), sampling.end(), [](const RowSampling &s) { return s.temperature == 0; });
+  if (greedy)
+    return forwardGreedy(batch, kv, rows, tokens);
+  if (rows.size() > options_.maxSequences)
+    throw Error("CUDA backend: " + std::to_string(rows.size()) + " sampled rows in one step, above --max-sequences (" +
+                std::to_string(options_.maxSequences) + ")");
+  auto *params = static_cast<g4k::SampleRowParams *>(sampleParamsHost_.get());
+  for (size_t i = 0; i < sampling.size(); ++i) {
+    const RowSampling &s = sampling[i];
+    // log(min_p) exactly as MinPStage computes it (std::log of a float).
+    const float logMinP = s.minP > 0 ? std::log(s.minP) : -std::numeric_limits<float>::infinity();
+    params[i] = {s.uniform, s.temperature, s.topP, logMinP, int(s.topK)};
+  }
+  device_.makeCurrent();
+  G4_CUDA_CALL(driver(), cuMemcpyHtoDAsync, sampleParams_.get(), params, sampling.size() * sizeof(*params),
+               device_.stream());
+  const CUdeviceptr tailLogits = tailAddress(program_.logits());
+  forwardSelecting(
+      batch, kv, rows, sampledGraphs_,
+      [&](uint32_t first, uint32_t count) {
+        runSampleRows(env_, tailLogits, sampleParams_.get() + first * sizeof(*params), tokens_.get(), count,
+                      plan_.model().vocab_size());
+      },
+      tokens);
+  const uint32_t vocab = plan_.model().vocab_size();
+  for (int32_t token : tokens)
+    if (token < 0 || uint32_t(token) >= vocab)
+      throw Error("CUDA backend: the sampling kernel chose token " + std::to_string(token) + ", outside [0, " +
+                  std::to_string(vocab) + ")");
 }
 
 } // namespace g4::rt::cuda

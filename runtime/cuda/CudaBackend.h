@@ -4,8 +4,9 @@
 //
 // A step uploads its inputs (StepInputs), runs the program's head over every
 // token, then its tail over the rows whose logits are wanted (ActivationLayout).
-// Greedy decode steps (one token per sequence) are captured once per batch
-// size as a CUDA graph and replayed.
+// Decode steps (one token per sequence) that select tokens on the GPU
+// (argmax, or sampleRows) are captured once per batch size as a CUDA graph
+// and replayed.
 #pragma once
 
 #include "cuda/ActivationLayout.h"
@@ -21,6 +22,7 @@
 #include "engine/Backend.h"
 #include "plan/PlanFile.h"
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -30,7 +32,6 @@ struct CudaBackendOptions {
   uint32_t maxStepTokens = 4096;        // tokens in one step (prefill chunk plus decodes)
   uint32_t maxSequences = 256;          // sequences in one step; logits rows per tail pass
   uint32_t maxTokensPerSequence = 4096; // sizes the page tables
-  uint32_t gemvMaxTokens = 4;           // Linear rows up to which the GEMV kernel beats cuBLASLt (measured)
   bool cudaGraphs = true;               // replay greedy decode steps as CUDA graphs
   bool programmaticLaunch = true;       // let kernels start while their predecessor runs (sm_90+)
   bool syncEachInstruction = false;     // debugging: synchronize after each instruction and name a failing one
@@ -47,6 +48,8 @@ public:
   void forward(const StepBatch &batch, const KvCache &kv, std::vector<float> &logits) override;
   void forwardGreedy(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
                      std::vector<int32_t> &tokens) override;
+  void forwardSampled(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
+                      std::span<const RowSampling> sampling, std::vector<int32_t> &tokens) override;
 
   // GPU memory the backend takes for `plan` besides the weights and KV pools.
   static size_t workspaceBytes(const PlanFile &plan, const CudaBackendOptions &options, const DeviceProperties &device);
@@ -65,8 +68,15 @@ private:
   // Gathers the crossing buffers' rows (StepInputs::rows) and runs the tail.
   void runTail(uint32_t rows);
   void runRange(uint32_t begin, uint32_t end, uint32_t rows);
-  // A greedy decode step of `rows` tokens, from a graph when enabled.
-  void runGreedyDecode(uint32_t rows);
+  // Launches that write tokens_[0, count) from the tail's logits rows, the
+  // pass's rows being [first, first + count) of the step's selected rows.
+  using SelectFn = std::function<void(uint32_t first, uint32_t count)>;
+  // Runs the step and `select` after each tail pass; a decode step (one token
+  // per sequence, each selected) is replayed from `graphs` when enabled.
+  void forwardSelecting(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows, GraphCache &graphs,
+                        const SelectFn &select, std::vector<int32_t> &tokens);
+  // A decode step of `rows` tokens and its selection, from a graph when enabled.
+  void runDecode(uint32_t rows, GraphCache &graphs, const SelectFn &select);
 
   const PlanFile &plan_;
   const plan::Program &program_;
@@ -78,13 +88,14 @@ private:
   StepInputs inputs_;
   CudaKvStorage kvStorage_;
   Gemm gemm_;
-  DeviceBuffer head_, tail_, workspace_, greedyTokens_;
-  PinnedBuffer moeOffsetsHost_;
+  DeviceBuffer head_, tail_, workspace_, tokens_, sampleParams_;
+  PinnedBuffer moeOffsetsHost_, sampleParamsHost_;
   OpEnv env_;
   std::vector<BoundInstruction> bound_;
-  std::vector<std::pair<CUdeviceptr, CUdeviceptr>> gathers_; // (head or input source, tail destination) per crossing buffer
+  std::vector<std::pair<CUdeviceptr, CUdeviceptr>>
+      gathers_; // (head or input source, tail destination) per crossing buffer
   std::vector<uint32_t> gatherWidths_;
-  GraphCache graphs_;
+  GraphCache greedyGraphs_, sampledGraphs_;
   std::unique_ptr<OpProfile> profile_;
 };
 

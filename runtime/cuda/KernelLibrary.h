@@ -32,6 +32,8 @@ public:
   // device cannot give that much.
   CUfunction get(const std::string &name, size_t dynamicSharedBytes = 0) const;
 
+  // Dynamic shared memory a block may be granted on this device.
+  size_t sharedMemoryLimit() const { return device_.properties().sharedMemoryPerBlockOptin; }
   const std::string &arch() const { return arch_; }
   bool jitCompiled() const { return jitCompiled_; } // loaded from PTX
 

@@ -1,23 +1,35 @@
 #include "cuda/KernelTable.h"
 
+#include "AttentionVariants.h"
 #include "KernelArgs.h"
 #include "KernelSet.h"
 #include "io/Error.h"
 
+#include <set>
+
 namespace g4::rt::cuda {
 KernelTable::KernelTable(const KernelLibrary &library, const plan::Plan &plan) {
-  // Attention instances get their dynamic shared memory (beyond 48 KiB needs granting).
+  // Attention instances get their dynamic shared memory (beyond 48 KiB needs
+  // granting); tensor-core variants the device cannot hold are left out.
   std::map<std::string, size_t> sharedBytes;
+  std::set<std::string> optional;
   for (const plan::Program *program : *plan.programs())
     for (const plan::Instruction *inst : *program->instructions())
       if (const plan::Attention *op = inst->op_as_Attention()) {
-        const int group = int(op->num_heads() / op->num_kv_heads());
-        sharedBytes[kernels::attention(op->head_dim(), uint32_t(group))] =
-            g4k::attentionSharedBytes(int(op->head_dim()), group);
+        const uint32_t group = op->num_heads() / op->num_kv_heads();
+        for (kernels::AttentionVariant variant : kernels::attentionVariants(op->head_dim(), group)) {
+          const kernels::AttentionShape shape = kernels::attentionShape(variant, op->head_dim(), group);
+          sharedBytes[shape.name] = shape.sharedBytes;
+          if (variant != kernels::AttentionVariant::Simt)
+            optional.insert(shape.name);
+        }
       }
   for (const std::string &name : kernels::requiredKernels(plan)) {
     auto it = sharedBytes.find(name);
-    functions_[name] = library.get(name, it == sharedBytes.end() ? 0 : it->second);
+    const size_t bytes = it == sharedBytes.end() ? 0 : it->second;
+    if (optional.count(name) && bytes > library.sharedMemoryLimit())
+      continue;
+    functions_[name] = library.get(name, bytes);
   }
   auto find = [&](const std::string &name) -> CUfunction {
     auto it = functions_.find(name);
@@ -37,14 +49,12 @@ KernelTable::KernelTable(const KernelLibrary &library, const plan::Plan &plan) {
   moeCombine = (*this)(kernels::kMoeCombine);
   moeGate = (*this)(kernels::kMoeGate);
   argmax = (*this)(kernels::kArgmax);
+  sampleRows = (*this)(kernels::kSampleRows);
   for (size_t i = 0; i < kernels::kElementwiseOps.size(); ++i)
     elementwise[i] = (*this)(kernels::elementwise(kernels::kElementwiseOps[i]));
   for (size_t add = 0; add < 2; ++add)
     for (size_t i = 0; i < kernels::kRmsNormThreads.size(); ++i)
       rmsNorm[add][i] = find(kernels::rmsNorm(kernels::kRmsNormThreads[i], add));
-  for (size_t e = 0; e < kernels::kGemvEpilogues.size(); ++e)
-    for (size_t i = 0; i < kernels::kGemvTokens.size(); ++i)
-      gemv[e][i] = find(kernels::gemv(kernels::kGemvTokens[i], kernels::kGemvEpilogues[e]));
 }
 
 CUfunction KernelTable::operator()(const std::string &name) const {

@@ -1,7 +1,8 @@
 // The kernel functions a backend launches, looked up once at load (every
 // instance KernelSet names for the plan): the generic ones by field, the
 // variants by index (null where the plan needs none), the plan-specialized
-// instances (attention, MoE router) by name expression.
+// instances (attention, MoE router, the kernels of the plan's kernel choices)
+// by name expression.
 #pragma once
 
 #include "KernelNames.h"
@@ -18,12 +19,13 @@ struct KernelTable {
 
   // Throws g4::Error for a kernel the plan's image was not required to hold.
   CUfunction operator()(const std::string &name) const;
+  // False for a tensor-core attention variant whose shared memory this device cannot give.
+  bool has(const std::string &name) const { return functions_.count(name) > 0; }
 
   CUfunction embed, slice, splitToBf16, gatherRows, rope, rmsNormRope, kvWrite, attentionCombine;
-  CUfunction moeSort, moeGateUp, moeDown, moeCombine, moeGate, argmax;
+  CUfunction moeSort, moeGateUp, moeDown, moeCombine, moeGate, argmax, sampleRows;
   std::array<CUfunction, kernels::kElementwiseOps.size()> elementwise{};
   std::array<std::array<CUfunction, kernels::kRmsNormThreads.size()>, 2> rmsNorm{}; // [adds residual][threads]
-  std::array<std::array<CUfunction, kernels::kGemvTokens.size()>, kernels::kGemvEpilogues.size()> gemv{};
 
 private:
   std::map<std::string, CUfunction> functions_;

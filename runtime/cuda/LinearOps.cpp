@@ -1,5 +1,5 @@
-// Linear: the GEMV kernel (fp32 inputs) for few rows (decode); above
-// env.gemvMaxTokens rows, cuBLASLt on the input split into bf16 hi + lo (two
+// Linear: the plan's kernel choice for the step's rows (KernelChoice.h): the
+// GEMV kernel (fp32 inputs) for few rows (decode); above, cuBLASLt on the input split into bf16 hi + lo (two
 // GEMMs, the second accumulating): fp32-grade inputs on bf16 tensor cores.
 // A single bf16 rounding of the activations costs the tiny golden models
 // 2-8% of logits error and MoE routing flips. Fused epilogues (soft-cap,
@@ -14,41 +14,42 @@ using kernels::GemvEpilogue;
 
 namespace {
 
-// y = x @ w^T with x split into bf16 hi + lo. Up to kStackedRows rows (the
-// memory-bound regime) one GEMM takes [hi; lo] as 2 x rows columns, reading the
+// y = x @ w^T with x split into bf16 hi + lo. `stacked` (the plan's choice in
+// the memory-bound regime): one GEMM takes [hi; lo] as 2 x rows columns, reading the
 // weights once, and a sum folds the halves; above, two GEMMs (the second
 // accumulating) keep the scratch small where the FLOPs dominate anyway.
 void splitProduct(const OpEnv &env, CUdeviceptr hi, CUdeviceptr lo, CUdeviceptr w, CUdeviceptr y, uint32_t rows,
-                  uint32_t in, uint32_t out) {
-  if (rows <= kStackedRows) {
-    const CUdeviceptr stacked = env.workspace.stacked;
-    env.gemm->run(hi, w, stacked, int(2 * rows), int(in), int(out), false, env.stream);
+                  uint32_t in, uint32_t out, bool stacked) {
+  if (stacked) {
+    const CUdeviceptr scratch = env.workspace.stacked;
+    env.gemm->run(hi, w, scratch, int(2 * rows), int(in), int(out), false, env.stream);
     const uint64_t n = uint64_t(rows) * out;
-    runElementwise(env, kernels::ElementwiseOp::Add, stacked, stacked + n * sizeof(float), y, n, 0);
+    runElementwise(env, kernels::ElementwiseOp::Add, scratch, scratch + n * sizeof(float), y, n, 0);
     return;
   }
   env.gemm->run(hi, w, y, int(rows), int(in), int(out), false, env.stream);
   env.gemm->run(lo, w, y, int(rows), int(in), int(out), true, env.stream);
 }
 
-void runGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
+void runGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows, bool stacked) {
   const uint64_t n = uint64_t(rows) * op.in;
   const CUdeviceptr hi = env.workspace.bf16Input, lo = hi + n * 2; // lo right after hi: [hi; lo] is one matrix
   const g4k::SplitArgs split{op.x, hi, lo, (long long)n};
-  launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split, env.programmatic);
+  launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split,
+         env.programmatic);
   const uint64_t outputs = uint64_t(rows) * op.out;
   switch (op.epilogue) {
   case GemvEpilogue::Plain:
-    splitProduct(env, hi, lo, op.w, op.y, rows, op.in, op.out);
+    splitProduct(env, hi, lo, op.w, op.y, rows, op.in, op.out, stacked);
     break;
   case GemvEpilogue::Softcap:
-    splitProduct(env, hi, lo, op.w, op.y, rows, op.in, op.out);
+    splitProduct(env, hi, lo, op.w, op.y, rows, op.in, op.out, stacked);
     runElementwise(env, kernels::ElementwiseOp::Softcap, op.y, 0, op.y, outputs, op.factor);
     break;
   case GemvEpilogue::GeluTanhGate: {
     const CUdeviceptr gate = env.workspace.gated, up = gate + outputs * sizeof(float);
-    splitProduct(env, hi, lo, op.w, gate, rows, op.in, op.out);
-    splitProduct(env, hi, lo, op.w2, up, rows, op.in, op.out);
+    splitProduct(env, hi, lo, op.w, gate, rows, op.in, op.out, stacked);
+    splitProduct(env, hi, lo, op.w2, up, rows, op.in, op.out, stacked);
     runElementwise(env, kernels::ElementwiseOp::GeluTanhMul, gate, up, op.y, outputs, 0);
     break;
   }
@@ -58,19 +59,16 @@ void runGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
 } // namespace
 
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
-  if (rows > env.gemvMaxTokens) {
-    runGemm(env, op, rows);
+  const KernelChoice &choice = op.choices->at(rows);
+  if (choice.family != kernels::KernelFamily::Gemv) {
+    runGemm(env, op, rows, choice.family == kernels::KernelFamily::SplitGemmStacked);
     return;
   }
-  // The smallest GEMV variant holding every row; above the largest, its blocks walk the rows.
-  size_t variant = 0;
-  while (variant + 1 < kernels::kGemvTokens.size() && uint32_t(kernels::kGemvTokens[variant]) < rows)
-    ++variant;
-  const unsigned tokens = unsigned(kernels::kGemvTokens[variant]);
+  // The GEMV variant of the plan's choice; rows beyond its tokens are walked by its blocks.
+  const unsigned tokens = choice.tileTokens;
   const g4k::GemvArgs args{op.x, op.w, op.w2, op.y, int(rows), int(op.in), int(op.out), op.factor};
-  launch(env.kernels->gemv[size_t(op.epilogue)][variant],
-         {(op.out + g4k::kGemvRows - 1) / g4k::kGemvRows, (rows + tokens - 1) / tokens}, g4k::kGemvWarps * 32, 0,
-         env.stream, args, env.programmatic);
+  launch(choice.function, {(op.out + g4k::kGemvRows - 1) / g4k::kGemvRows, (rows + tokens - 1) / tokens},
+         g4k::kGemvWarps * 32, 0, env.stream, args, env.programmatic);
 }
 
 } // namespace g4::rt::cuda

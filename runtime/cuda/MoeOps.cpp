@@ -2,7 +2,8 @@
 // fused softmax / top-k / renormalize / per-expert scale), then the experts
 // grouped by expert: sort the (token, k) entries, gate/up with gelu, down,
 // and the weighted sum over k in order. Decode-sized steps use the expert
-// kernels (capturable in graphs); long steps per-expert cuBLASLt GEMMs.
+// kernels (capturable in graphs); long steps per-expert cuBLASLt GEMMs, as
+// the plan's kernel choice for the step's rows says.
 #include "KernelArgs.h"
 #include "KernelNames.h"
 #include "cuda/CudaCheck.h"
@@ -19,7 +20,7 @@ void runMoeRouter(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const OpWorkspace &w = env.workspace;
   const uint32_t hidden = b.inWidth[0];
   runRmsNorm(env, b.in[0], b.weights[1], w.routerInput, rows, hidden, hidden, op.eps());
-  runLinear(env, {w.routerInput, b.weights[0], 0, w.routerLogits, hidden, op.num_experts()}, rows);
+  runLinear(env, {w.routerInput, b.weights[0], 0, w.routerLogits, hidden, op.num_experts(), {}, 0, &b.choices}, rows);
   g4k::MoeRouterArgs args{};
   args.logits = w.routerLogits;
   args.perExpertScale = b.weights[2];
@@ -27,7 +28,8 @@ void runMoeRouter(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   args.routeIds = b.out[1];
   args.tokens = int(rows);
   args.hiddenScale = float(std::pow(double(hidden), -0.5)); // as the CPU reference rounds it
-  launch((*env.kernels)(kernels::moeRouter(op.num_experts(), op.top_k())), {(rows + 3) / 4}, 128, 0, env.stream, args, env.programmatic);
+  launch((*env.kernels)(kernels::moeRouter(op.num_experts(), op.top_k())), {(rows + 3) / 4}, 128, 0, env.stream, args,
+         env.programmatic);
 }
 
 namespace {
@@ -37,7 +39,8 @@ std::pair<CUdeviceptr, CUdeviceptr> splitRows(const OpEnv &env, CUdeviceptr x, u
   const uint64_t n = rows * in;
   const CUdeviceptr hi = env.workspace.moeSplit, lo = hi + n * 2;
   const g4k::SplitArgs split{x, hi, lo, (long long)n};
-  launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split, env.programmatic);
+  launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split,
+         env.programmatic);
   return {hi, lo};
 }
 
@@ -70,8 +73,8 @@ void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, uint32_t rows
   perExpertGemms(env, splitRows(env, w.moeInput, entries, hidden), b.weights[0], w.moeGateUp, experts, hidden,
                  2 * inter);
   const g4k::MoeGateArgs gate{w.moeGateUp, w.moeActivations, (long long)entries, int(inter)};
-  launch(env.kernels->moeGate, {blocksFor(uint64_t(entries) * inter, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads,
-         0, env.stream, gate, env.programmatic);
+  launch(env.kernels->moeGate, {blocksFor(uint64_t(entries) * inter, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
+         env.stream, gate, env.programmatic);
   perExpertGemms(env, splitRows(env, w.moeActivations, entries, inter), b.weights[1], w.moeOutputs, experts, inter,
                  hidden);
 }
@@ -82,8 +85,8 @@ void runExpertsByKernels(const OpEnv &env, const BoundInstruction &b, uint32_t r
   const uint32_t hidden = b.inWidth[0], experts = op.num_experts();
   // One block column per chosen expert: at most min(experts, entries) are.
   const unsigned slots = std::min(experts, rows * op.top_k());
-  g4k::MoeExpertArgs args{b.in[0], b.weights[0], w.moeActivations, w.moeOffsets, w.moeSorted, w.moeActive,
-                          int(experts), int(hidden), int(op.intermediate()), int(op.top_k())};
+  g4k::MoeExpertArgs args{b.in[0],     b.weights[0], w.moeActivations, w.moeOffsets,           w.moeSorted,
+                          w.moeActive, int(experts), int(hidden),      int(op.intermediate()), int(op.top_k())};
   launch(env.kernels->moeGateUp, {slots, (op.intermediate() + g4k::kMoeWarps - 1) / g4k::kMoeWarps},
          g4k::kMoeWarps * 32, 0, env.stream, args, env.programmatic);
   args.x = w.moeActivations;
@@ -99,19 +102,19 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const plan::MoeExperts &op = *b.inst->op_as_MoeExperts();
   const OpWorkspace &w = env.workspace;
   const uint32_t hidden = b.inWidth[0], entries = rows * op.top_k(), experts = op.num_experts();
-  const g4k::MoeSortArgs sort{b.in[2],     w.moeOffsets,      w.moeSorted,    w.moeSlots, w.moeSortedTokens,
-                              w.moeActive, int(entries),      int(experts),   int(op.top_k())};
+  const g4k::MoeSortArgs sort{b.in[2],     w.moeOffsets, w.moeSorted,  w.moeSlots,     w.moeSortedTokens,
+                              w.moeActive, int(entries), int(experts), int(op.top_k())};
   launch(env.kernels->moeSort, {1}, 1024, unsigned(experts * sizeof(int)), env.stream, sort, env.programmatic);
-  const bool byGemm = env.hostSync && entries >= kMoeGemmEntries;
+  const bool byGemm = env.hostSync && b.choices.at(rows).family == kernels::KernelFamily::MoeExpertGemm;
   if (byGemm)
     runExpertsByGemm(env, b, rows);
   else
     runExpertsByKernels(env, b, rows);
   // The GEMM path leaves the expert outputs in sorted order, the kernels by entry.
-  const g4k::MoeCombineArgs combine{w.moeOutputs, byGemm ? w.moeSlots : 0, b.in[1], b.out[0],
-                                    int(rows),    int(hidden),             int(op.top_k())};
-  launch(env.kernels->moeCombine, {blocksFor(uint64_t(rows) * hidden, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads,
-         0, env.stream, combine, env.programmatic);
+  const g4k::MoeCombineArgs combine{w.moeOutputs, byGemm ? w.moeSlots : 0, b.in[1], b.out[0], int(rows),
+                                    int(hidden),  int(op.top_k())};
+  launch(env.kernels->moeCombine, {blocksFor(uint64_t(rows) * hidden, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
+         env.stream, combine, env.programmatic);
 }
 
 } // namespace g4::rt::cuda

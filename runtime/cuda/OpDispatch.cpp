@@ -13,7 +13,7 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
     runEmbed(env, b, rows);
     break;
   case plan::Op::Linear:
-    runLinear(env, {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], b.outWidth[0]}, rows);
+    runLinear(env, {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], b.outWidth[0], {}, 0, &b.choices}, rows);
     break;
   case plan::Op::RmsNorm: {
     const plan::RmsNorm &op = *inst.op_as_RmsNorm();
@@ -37,7 +37,8 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
     break;
   case plan::Op::Rope: {
     const plan::Rope &op = *inst.op_as_Rope();
-    runRope(env, b.in[0], b.in[1], b.out[0], rows, b.inWidth[0], op.head_dim(), op.rotary_pairs(), op.theta(), op.factor());
+    runRope(env, b.in[0], b.in[1], b.out[0], rows, b.inWidth[0], op.head_dim(), op.rotary_pairs(), op.theta(),
+            op.factor());
     break;
   }
   case plan::Op::Attention:
@@ -65,14 +66,14 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
   case plan::Op::GatedLinear:
     runLinear(env,
               {b.in[0], b.weights[0], b.weights[1], b.out[0], b.inWidth[0], b.outWidth[0],
-               kernels::GemvEpilogue::GeluTanhGate},
+               kernels::GemvEpilogue::GeluTanhGate, 0, &b.choices},
               rows);
     break;
   case plan::Op::LmHead: {
     const float cap = inst.op_as_LmHead()->softcap();
     runLinear(env,
               {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], b.outWidth[0],
-               cap > 0 ? kernels::GemvEpilogue::Softcap : kernels::GemvEpilogue::Plain, cap},
+               cap > 0 ? kernels::GemvEpilogue::Softcap : kernels::GemvEpilogue::Plain, cap, &b.choices},
               rows);
     break;
   }

@@ -4,9 +4,11 @@
 // (BoundInstruction); a launch takes the step's row count.
 #pragma once
 
+#include "AttentionVariants.h"
 #include "cuda/CudaKvStorage.h"
 #include "cuda/Device.h"
 #include "cuda/Gemm.h"
+#include "cuda/KernelChoice.h"
 #include "cuda/KernelTable.h"
 #include "cuda/StepInputs.h"
 
@@ -17,18 +19,18 @@ namespace g4::rt::cuda {
 
 // Scratch memory ops share, sized for the largest step.
 struct OpWorkspace {
-  CUdeviceptr bf16Input = 0;         // 2 x [maxTokens, widest Linear input] bf16: the split input of cuBLASLt
-  CUdeviceptr gated = 0;             // [maxTokens, 2 * widest gated intermediate] fp32 (GatedLinear by cuBLASLt)
-  CUdeviceptr stacked = 0;           // [2 * kStackedRows, widest Linear output] fp32: the stacked split GEMM
-  CUdeviceptr attentionPartial = 0;  // split-K partial results
+  CUdeviceptr bf16Input = 0;        // 2 x [maxTokens, widest Linear input] bf16: the split input of cuBLASLt
+  CUdeviceptr gated = 0;            // [maxTokens, 2 * widest gated intermediate] fp32 (GatedLinear by cuBLASLt)
+  CUdeviceptr stacked = 0;          // [2 x the plan's stacked-GEMM rows, widest Linear output] fp32
+  CUdeviceptr attentionPartial = 0; // split-K partial results
   size_t attentionPartialFloats = 0;
-  CUdeviceptr routerInput = 0;       // [maxTokens, hidden] fp32: rmsnorm_noscale(h) * scale
-  CUdeviceptr routerLogits = 0;      // [maxTokens, experts] fp32
-  CUdeviceptr moeOffsets = 0;        // [experts + 1]
-  CUdeviceptr moeActive = 0;         // [experts + 1]
-  CUdeviceptr moeSorted = 0;         // [maxTokens * topK]
-  CUdeviceptr moeSlots = 0;          // [maxTokens * topK]
-  CUdeviceptr moeSortedTokens = 0;   // [maxTokens * topK]
+  CUdeviceptr routerInput = 0;     // [maxTokens, hidden] fp32: rmsnorm_noscale(h) * scale
+  CUdeviceptr routerLogits = 0;    // [maxTokens, experts] fp32
+  CUdeviceptr moeOffsets = 0;      // [experts + 1]
+  CUdeviceptr moeActive = 0;       // [experts + 1]
+  CUdeviceptr moeSorted = 0;       // [maxTokens * topK]
+  CUdeviceptr moeSlots = 0;        // [maxTokens * topK]
+  CUdeviceptr moeSortedTokens = 0; // [maxTokens * topK]
   // The rows below have kMoeGemmSlack spare rows: GEMMs over an expert's rows are
   // rounded up, writing rows the next expert then overwrites.
   CUdeviceptr moeActivations = 0;    // [maxTokens * topK, intermediate] fp32
@@ -47,9 +49,8 @@ struct OpEnv {
   const StepInputs *inputs = nullptr;
   const CudaKvStorage *kv = nullptr;
   OpWorkspace workspace;
-  uint32_t gemvMaxTokens = 4; // Linear uses the GEMV kernel up to this many rows, cuBLASLt above
-  bool hostSync = true;       // ops may wait for the GPU mid-step (false while a graph is captured)
-  bool programmatic = false;  // programmatic dependent launches (Launch.h), sm_90+
+  bool hostSync = true;      // ops may wait for the GPU mid-step (false while a graph is captured)
+  bool programmatic = false; // programmatic dependent launches (Launch.h), sm_90+
 };
 
 struct BoundInstruction {
@@ -57,6 +58,7 @@ struct BoundInstruction {
   std::vector<CUdeviceptr> in, out, weights;
   std::vector<uint32_t> inWidth, outWidth;
   std::vector<const plan::Weight *> weightInfo;
+  KernelChoices choices; // the plan's kernel per row regime (projections, attention, MoE)
 };
 
 void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
@@ -78,22 +80,27 @@ void runGatherRows(const OpEnv &env, CUdeviceptr src, CUdeviceptr dst, CUdevicep
                    uint32_t width);
 void runArgmax(const OpEnv &env, CUdeviceptr logits, CUdeviceptr tokens, uint32_t rows, uint32_t vocab);
 
+// SampleOp.cpp: tokens[r] sampled from logits row r [rows, vocab] with params[r] (g4k::SampleRowParams).
+void runSampleRows(const OpEnv &env, CUdeviceptr logits, CUdeviceptr params, CUdeviceptr tokens, uint32_t rows,
+                   uint32_t vocab);
+
 // LinearOps.cpp: y [rows, out] = epilogue(x [rows, in] @ w^T, x @ w2^T).
-inline constexpr uint32_t kStackedRows = 64; // cuBLASLt rows up to which hi and lo share one GEMM
 struct LinearOperands {
   CUdeviceptr x = 0, w = 0, w2 = 0, y = 0;
   uint32_t in = 0, out = 0;
   kernels::GemvEpilogue epilogue = kernels::GemvEpilogue::Plain;
-  float factor = 0; // the soft-cap
+  float factor = 0;                       // the soft-cap
+  const KernelChoices *choices = nullptr; // GEMV variant or split cuBLASLt GEMMs, by rows
 };
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows);
 
-// AttentionOp.cpp
+// AttentionOp.cpp: the variant chooseAttention picks for the step, or the one given.
+kernels::AttentionVariant chooseAttention(const OpEnv &env, uint32_t headDim, uint32_t group, uint32_t rows);
 void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
+void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows, kernels::AttentionVariant variant);
 
-// MoeOps.cpp. From kMoeGemmEntries (token, expert) entries on, where the host
-// may wait, the experts run as per-expert cuBLASLt GEMMs.
-inline constexpr uint32_t kMoeGemmEntries = 512;
+// MoeOps.cpp. Where the plan's choice says so and the host may wait, the
+// experts run as per-expert cuBLASLt GEMMs.
 inline constexpr uint32_t kMoeGemmRows = 64;  // an expert's GEMM rows are rounded up to a multiple
 inline constexpr uint32_t kMoeGemmSlack = 64; // spare rows of the GEMM path's buffers
 void runMoeRouter(const OpEnv &env, const BoundInstruction &b, uint32_t rows);

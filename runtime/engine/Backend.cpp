@@ -18,4 +18,14 @@ void Backend::forwardGreedy(const StepBatch &batch, const KvCache &kv, std::span
   }
 }
 
+void Backend::forwardSampled(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
+                             std::span<const RowSampling> sampling, std::vector<int32_t> &tokens) {
+  std::vector<float> logits;
+  forward(batch, kv, logits);
+  const size_t vocab = logits.size() / batch.size();
+  tokens.clear();
+  for (size_t i = 0; i < rows.size(); ++i)
+    tokens.push_back(sampleRow({logits.data() + size_t(rows[i]) * vocab, vocab}, sampling[i]));
+}
+
 } // namespace g4::rt

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kv/KvCache.h"
+#include "sample/RowSampling.h"
 
 #include <cstdint>
 #include <span>
@@ -35,6 +36,13 @@ public:
   // the host; a device backend computes only the rows asked for.
   virtual void forwardGreedy(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
                              std::vector<int32_t> &tokens);
+
+  // forward(), keeping only a sampled token of each of `rows`: tokens[i] =
+  // sampleRow(row rows[i], sampling[i]). This default computes every row with
+  // forward() and samples on the host; a device backend samples where the
+  // logits are, with the same semantics (RowSampling.h).
+  virtual void forwardSampled(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
+                              std::span<const RowSampling> sampling, std::vector<int32_t> &tokens);
 };
 
 } // namespace g4::rt

@@ -9,8 +9,8 @@ namespace g4::rt {
 void checkTokenIds(std::span<const int32_t> tokens, uint32_t vocabSize) {
   for (size_t i = 0; i < tokens.size(); ++i)
     if (tokens[i] < 0 || uint32_t(tokens[i]) >= vocabSize)
-      throw Error("token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
-                  " is out of range [0, " + std::to_string(vocabSize) + ")");
+      throw Error("token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) + " is out of range [0, " +
+                  std::to_string(vocabSize) + ")");
 }
 
 Engine::Engine(const PlanFile &plan, Backend &backend, KvCache &kv) : plan_(plan), backend_(backend), kv_(kv) {}
@@ -20,11 +20,41 @@ SeqId Engine::createSequence() {
   return nextSeq_++;
 }
 
-StepResult Engine::step(std::span<const SequenceTokens> work) { return run(work, false); }
+StepResult Engine::step(std::span<const SequenceTokens> work) {
+  return run(work, [&](const StepBatch &batch, std::span<const uint32_t>, StepResult &result) {
+    backend_.forward(batch, kv_, result.logits);
+  });
+}
 
-StepResult Engine::stepGreedy(std::span<const SequenceTokens> work) { return run(work, true); }
+StepResult Engine::stepGreedy(std::span<const SequenceTokens> work) {
+  return run(work, [&](const StepBatch &batch, std::span<const uint32_t> lastRows, StepResult &result) {
+    backend_.forwardGreedy(batch, kv_, lastRows, result.tokens);
+  });
+}
 
-StepResult Engine::run(std::span<const SequenceTokens> work, bool greedy) {
+StepResult Engine::stepSampled(std::span<const SequenceTokens> work,
+                               std::span<const std::optional<RowSampling>> sampling) {
+  if (sampling.size() != work.size())
+    throw Error("stepSampled: " + std::to_string(work.size()) + " work items but " + std::to_string(sampling.size()) +
+                " sampling entries");
+  return run(work, [&](const StepBatch &batch, std::span<const uint32_t> lastRows, StepResult &result) {
+    std::vector<uint32_t> rows;
+    std::vector<RowSampling> params;
+    for (size_t i = 0; i < work.size(); ++i)
+      if (sampling[i]) {
+        rows.push_back(lastRows[i]);
+        params.push_back(*sampling[i]);
+      }
+    std::vector<int32_t> tokens;
+    backend_.forwardSampled(batch, kv_, rows, params, tokens);
+    result.tokens.assign(work.size(), -1);
+    for (size_t i = 0, j = 0; i < work.size(); ++i)
+      if (sampling[i])
+        result.tokens[i] = tokens[j++];
+  });
+}
+
+StepResult Engine::run(std::span<const SequenceTokens> work, const ForwardFn &forward) {
   const int64_t maxPositions = plan_.model().max_position_embeddings();
   std::vector<KvAppend> appends;
   StepBatch batch;
@@ -37,8 +67,8 @@ StepResult Engine::run(std::span<const SequenceTokens> work, bool greedy) {
     checkTokenIds(w.tokens, vocabSize());
     const int32_t begin = kv_.length(w.seq);
     if (begin + int64_t(w.tokens.size()) > maxPositions)
-      throw Error(seq + ": position " + std::to_string(begin + int64_t(w.tokens.size()) - 1) +
-                  " is out of range [0, " + std::to_string(maxPositions) + ") (max_position_embeddings)");
+      throw Error(seq + ": position " + std::to_string(begin + int64_t(w.tokens.size()) - 1) + " is out of range [0, " +
+                  std::to_string(maxPositions) + ") (max_position_embeddings)");
     const int32_t end = begin + int32_t(w.tokens.size());
     appends.push_back({w.seq, begin, end});
     for (int32_t p = begin; p < end; ++p) {
@@ -54,17 +84,13 @@ StepResult Engine::run(std::span<const SequenceTokens> work, bool greedy) {
   if (result.status != KvStatus::Ok)
     return result;
   kv_.apply(placement);
-  if (greedy) {
-    std::vector<uint32_t> lastRows; // each work item's last token in the batch
-    uint32_t row = 0;
-    for (const KvAppend &append : appends) {
-      row += uint32_t(append.end - append.begin);
-      lastRows.push_back(row - 1);
-    }
-    backend_.forwardGreedy(batch, kv_, lastRows, result.tokens);
-  } else {
-    backend_.forward(batch, kv_, result.logits);
+  std::vector<uint32_t> lastRows; // each work item's last token in the batch
+  uint32_t row = 0;
+  for (const KvAppend &append : appends) {
+    row += uint32_t(append.end - append.begin);
+    lastRows.push_back(row - 1);
   }
+  forward(batch, lastRows, result);
   for (const KvAppend &append : appends)
     kv_.trimWindow(append.seq);
   return result;

@@ -9,6 +9,8 @@
 #include "plan/PlanFile.h"
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <unordered_set>
 #include <vector>
@@ -27,8 +29,8 @@ struct SequenceTokens {
 
 struct StepResult {
   KvStatus status = KvStatus::Ok;
-  std::vector<float> logits; // [T, vocab]: the work's tokens in order; empty unless status is Ok
-  std::vector<int32_t> tokens; // stepGreedy: the argmax after each work item's last token
+  std::vector<float> logits;   // [T, vocab]: the work's tokens in order; empty unless status is Ok
+  std::vector<int32_t> tokens; // stepGreedy, stepSampled: the token chosen after each work item's last token
 };
 
 class Engine {
@@ -49,6 +51,11 @@ public:
   // argmax of the logits after work[i]'s last token, which the backend may
   // compute without materializing the other rows (Backend::forwardGreedy).
   StepResult stepGreedy(std::span<const SequenceTokens> work);
+  // step() that samples on the backend (Backend::forwardSampled): for each
+  // work item i with sampling[i] set, result.tokens[i] is sampleRow(the logits
+  // after its last token, *sampling[i]); -1 for the others, whose logits are
+  // never computed. No logits are returned.
+  StepResult stepSampled(std::span<const SequenceTokens> work, std::span<const std::optional<RowSampling>> sampling);
 
   // step() for one new sequence holding `prompt`: `logits` gets one row per
   // prompt token. Throws g4::Error when the KV cache is full.
@@ -66,7 +73,10 @@ public:
   const KvCache &kv() const { return kv_; }
 
 private:
-  StepResult run(std::span<const SequenceTokens> work, bool greedy);
+  // Runs `forward` over the step's batch once its KV is placed; `lastRows`
+  // holds each work item's last token's index in the batch.
+  using ForwardFn = std::function<void(const StepBatch &batch, std::span<const uint32_t> lastRows, StepResult &result)>;
+  StepResult run(std::span<const SequenceTokens> work, const ForwardFn &forward);
 
   const PlanFile &plan_;
   Backend &backend_;

@@ -49,66 +49,82 @@ GenerationResult generate(Engine &engine, std::span<const GenerationRequest> req
       active.push_back(std::make_unique<ActiveRequest>(engine, i, requests[i].sampling));
   }
 
-  // Samples each request's next token from its logits row; marks finished ones.
-  auto takeTokens = [&](const std::vector<float> &logits, std::span<const size_t> rows) {
-    for (size_t a = 0; a < active.size(); ++a) {
-      ActiveRequest &r = *active[a];
-      if (r.done)
-        continue;
+  auto throwIfFull = [](KvStatus status, const char *what) {
+    if (status != KvStatus::Ok)
+      throw Error(std::string(what) + ": " + kvStatusName(status));
+  };
+  // Runs one step over `work` (work[j] belongs to active[owners[j]]) and gives
+  // each owner its next token: sampled by the backend when every chain can be
+  // offloaded (no logits leave it), else by the chain from its logits row.
+  // Marks finished requests.
+  auto stepAndSample = [&](std::span<const SequenceTokens> work, std::span<const size_t> owners, const char *what) {
+    std::vector<int32_t> tokens(work.size());
+    const bool offload =
+        std::all_of(owners.begin(), owners.end(), [&](size_t a) { return active[a]->sampler.offloadable(); });
+    if (offload) {
+      std::vector<std::optional<RowSampling>> sampling;
+      for (size_t a : owners)
+        sampling.push_back(active[a]->sampler.offload());
+      const StepResult step = engine.stepSampled(work, sampling);
+      throwIfFull(step.status, what);
+      for (size_t j = 0; j < work.size(); ++j) {
+        tokens[j] = step.tokens[j];
+        active[owners[j]]->sampler.acceptOffloaded(tokens[j]);
+      }
+    } else {
+      const StepResult step = engine.step(work);
+      throwIfFull(step.status, what);
+      size_t row = 0;
+      for (size_t j = 0; j < work.size(); ++j) {
+        row += work[j].tokens.size();
+        tokens[j] = active[owners[j]]->sampler.sample({step.logits.data() + (row - 1) * vocab, vocab});
+      }
+    }
+    for (size_t j = 0; j < work.size(); ++j) {
+      ActiveRequest &r = *active[owners[j]];
       const GenerationRequest &request = requests[r.index];
-      const int32_t token = r.sampler.sample({logits.data() + rows[a] * vocab, vocab});
       std::vector<int32_t> &out = result.tokens[r.index];
-      out.push_back(token);
-      const bool isEos = std::find(eos.begin(), eos.end(), token) != eos.end();
+      out.push_back(tokens[j]);
+      const bool isEos = std::find(eos.begin(), eos.end(), tokens[j]) != eos.end();
       r.done = out.size() >= request.maxNewTokens || (request.stopAtEos && isEos);
       if (r.done)
         engine.release(r.seq); // its pages serve the requests still running
     }
   };
-  auto throwIfFull = [](KvStatus status, const char *what) {
-    if (status != KvStatus::Ok)
-      throw Error(std::string(what) + ": " + kvStatusName(status));
-  };
 
   if (active.empty())
     return result;
 
-  // Prefill: every prompt in one step; each request samples from its last row.
+  // Prefill: every prompt in one step; each request samples after its last token.
   std::vector<SequenceTokens> work;
-  std::vector<size_t> rows;
-  size_t row = 0;
-  for (const auto &r : active) {
-    const std::vector<int32_t> &prompt = requests[r->index].prompt;
-    work.push_back({r->seq, prompt});
-    row += prompt.size();
-    rows.push_back(row - 1);
+  std::vector<size_t> owners;
+  for (size_t a = 0; a < active.size(); ++a) {
+    const std::vector<int32_t> &prompt = requests[active[a]->index].prompt;
+    work.push_back({active[a]->seq, prompt});
+    owners.push_back(a);
+    result.stats.prefillTokens += prompt.size();
   }
   auto start = std::chrono::steady_clock::now();
-  StepResult step = engine.step(work);
-  throwIfFull(step.status, "prefill");
-  result.stats.prefillTokens = row;
+  stepAndSample(work, owners, "prefill");
   result.stats.prefillSeconds = secondsSince(start);
-  takeTokens(step.logits, rows);
 
   // Decode: one token for every request still generating, in one step.
   start = std::chrono::steady_clock::now();
   while (true) {
     work.clear();
-    rows.assign(active.size(), 0);
+    owners.clear();
     for (size_t a = 0; a < active.size(); ++a) {
       if (active[a]->done)
         continue;
       const std::vector<int32_t> &out = result.tokens[active[a]->index];
-      rows[a] = work.size();
       work.push_back({active[a]->seq, {&out.back(), 1}});
+      owners.push_back(a);
     }
     if (work.empty())
       break;
-    step = engine.step(work);
-    throwIfFull(step.status, "decode step");
+    stepAndSample(work, owners, "decode step");
     ++result.stats.decodeSteps;
     result.stats.decodeTokens += work.size();
-    takeTokens(step.logits, rows);
   }
   result.stats.decodeSeconds = secondsSince(start);
   return result;

@@ -1,6 +1,7 @@
 #include "plan/PlanVerifier.h"
 
 #include "io/Error.h"
+#include "plan/ChoiceVerifier.h"
 #include "plan/InstructionVerifier.h"
 #include "plan/VerifierSupport.h"
 
@@ -100,8 +101,8 @@ void PlanChecker::checkWeights() const {
     label += " '" + w.name()->str() + "'";
     const bool generated = plan_.dummy_weights(); // no file: the runtime generates the values
     if (!generated && w.file() >= numFiles)
-      fail(label + ": file " + std::to_string(w.file()) + " is out of range (the plan has " +
-           std::to_string(numFiles) + " weight files)");
+      fail(label + ": file " + std::to_string(w.file()) + " is out of range (the plan has " + std::to_string(numFiles) +
+           " weight files)");
     if (w.dtype() != DType::F32 && w.dtype() != DType::BF16 && w.dtype() != DType::F16)
       fail(label + ": dtype " + dtypeName(w.dtype()) + " is not a weight dtype (F32, BF16, F16)");
     if (!w.shape())
@@ -115,8 +116,8 @@ void PlanChecker::checkWeights() const {
       bytes *= uint64_t(d);
     }
     if (w.size() != bytes)
-      fail(label + ": size is " + std::to_string(w.size()) + " bytes, dtype " + dtypeName(w.dtype()) +
-           " and shape " + shapeString(*w.shape()) + " need " + std::to_string(bytes));
+      fail(label + ": size is " + std::to_string(w.size()) + " bytes, dtype " + dtypeName(w.dtype()) + " and shape " +
+           shapeString(*w.shape()) + " need " + std::to_string(bytes));
     if (generated)
       continue;
     const plan::WeightFile &file = *plan_.weight_files()->Get(w.file());
@@ -165,11 +166,10 @@ void PlanChecker::checkKvSpec() const {
     if (owner.kind() != l.kind())
       fail(label + ": " + ownerLabel + " is a " + kindName(owner.kind()) + " layer, layer " + std::to_string(i) +
            " is " + kindName(l.kind()));
-    if (owner.head_dim() != l.head_dim() || owner.num_kv_heads() != l.num_kv_heads() ||
-        owner.window() != l.window())
+    if (owner.head_dim() != l.head_dim() || owner.num_kv_heads() != l.num_kv_heads() || owner.window() != l.window())
       fail(label + ": head_dim/num_kv_heads/window " + std::to_string(l.head_dim()) + "/" +
-           std::to_string(l.num_kv_heads()) + "/" + std::to_string(l.window()) + " differ from " + ownerLabel +
-           "'s " + std::to_string(owner.head_dim()) + "/" + std::to_string(owner.num_kv_heads()) + "/" +
+           std::to_string(l.num_kv_heads()) + "/" + std::to_string(l.window()) + " differ from " + ownerLabel + "'s " +
+           std::to_string(owner.head_dim()) + "/" + std::to_string(owner.num_kv_heads()) + "/" +
            std::to_string(owner.window()));
   }
 }
@@ -224,6 +224,8 @@ void PlanChecker::checkProgram(const plan::Program &program) const {
     const plan::Instruction &inst = *program.instructions()->Get(i);
     verifyInstruction(plan_, program, i, where_);
     const std::string il = label + " instruction " + std::to_string(i) + " (" + plan::EnumNameOp(inst.op_type()) + ")";
+    if (verify::sizeOf(plan_.kernels()) > 0) // a CUDA plan
+      verifyKernelChoices(inst, where_ + ": " + il);
     for (uint32_t k = 0; k < sizeOf(inst.inputs()); ++k)
       if (!written[inst.inputs()->Get(k)])
         fail(il + ": inputs[" + std::to_string(k) + "] (buffer " + std::to_string(inst.inputs()->Get(k)) +
@@ -234,8 +236,7 @@ void PlanChecker::checkProgram(const plan::Program &program) const {
         fail(il + ": outputs[" + std::to_string(k) + "] overwrites the program's token_ids or positions input");
       for (uint32_t j = 0; j < k; ++j)
         if (inst.outputs()->Get(j) == out)
-          fail(il + ": outputs[" + std::to_string(j) + "] and outputs[" + std::to_string(k) +
-               "] are the same buffer");
+          fail(il + ": outputs[" + std::to_string(j) + "] and outputs[" + std::to_string(k) + "] are the same buffer");
       written[out] = true;
     }
     if (const plan::Attention *att = inst.op_as_Attention()) {
@@ -254,4 +255,3 @@ void PlanChecker::checkProgram(const plan::Program &program) const {
 void verifyPlanMeaning(const plan::Plan &plan, const std::string &where) { PlanChecker(plan, where).run(); }
 
 } // namespace g4::rt
-

@@ -14,6 +14,8 @@ SamplerChain::SamplerChain(const SamplingParams &params, std::span<const int32_t
         PenaltyParams{params.repetitionPenalty, params.presencePenalty, params.frequencyPenalty}, prompt));
   if (params.temperature == 0) {
     add(std::make_unique<GreedyStage>());
+    if (!params.hasPenalties())
+      offload_ = RowSampling{};
     return;
   }
   if (!(params.temperature > 0))
@@ -23,16 +25,23 @@ SamplerChain::SamplerChain(const SamplingParams &params, std::span<const int32_t
     add(std::make_unique<MinPStage>(params.minP));
   add(std::make_unique<TopKStage>(params.topK));
   add(std::make_unique<TopPStage>(params.topP));
-  add(std::make_unique<DrawStage>(params.seed));
+  auto draw = std::make_unique<DrawStage>(params.seed);
+  draw_ = draw.get();
+  add(std::move(draw));
+  if (!params.hasPenalties())
+    offload_ = RowSampling{params.temperature, params.topK, params.topP, params.minP, 0};
 }
 
-void SamplerChain::add(std::unique_ptr<SamplerStage> stage) { stages_.push_back(std::move(stage)); }
+void SamplerChain::add(std::unique_ptr<SamplerStage> stage) {
+  stages_.push_back(std::move(stage));
+  offload_.reset(); // a stage added by hand may need the host
+}
 
 int32_t SamplerChain::sample(std::span<const float> logits) {
   Candidates candidates;
   candidates.items.reserve(logits.size());
   for (size_t i = 0; i < logits.size(); ++i)
-    candidates.items.push_back({int32_t(i), logits[i], 0.0f});
+    candidates.items.push_back({int32_t(i), logits[i]});
   for (const auto &stage : stages_)
     stage->apply(candidates);
   if (candidates.selected < 0 || size_t(candidates.selected) >= candidates.items.size())
@@ -41,6 +50,22 @@ int32_t SamplerChain::sample(std::span<const float> logits) {
   for (const auto &stage : stages_)
     stage->accept(token);
   return token;
+}
+
+RowSampling SamplerChain::offload() const {
+  if (!offload_)
+    throw Error("sampler chain: only a chain made from SamplingParams without penalties can sample elsewhere");
+  RowSampling row = *offload_;
+  if (draw_)
+    row.uniform = draw_->peek();
+  return row;
+}
+
+void SamplerChain::acceptOffloaded(int32_t token) {
+  if (draw_)
+    draw_->skip();
+  for (const auto &stage : stages_)
+    stage->accept(token);
 }
 
 void SamplerChain::reset() {

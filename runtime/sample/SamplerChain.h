@@ -5,14 +5,18 @@
 // temperature -> min-p -> top-k -> top-p -> seeded draw.
 #pragma once
 
+#include "sample/RowSampling.h"
 #include "sample/SamplerStage.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 namespace g4::rt {
+
+class DrawStage;
 
 struct SamplingParams {
   float temperature = 0; // 0 = greedy
@@ -42,8 +46,20 @@ public:
   int32_t sample(std::span<const float> logits);
   void reset();
 
+  // Sampling elsewhere (a device backend, RowSampling.h), for a chain made
+  // from SamplingParams without penalties: offloadable() says whether it is
+  // one; offload() gives its parameters and the bits its draw takes next,
+  // changing nothing (a step may be retried); acceptOffloaded(token) then
+  // takes those bits and accepts the token, so the chain continues as if
+  // sample() had chosen it.
+  bool offloadable() const { return offload_.has_value(); }
+  RowSampling offload() const;
+  void acceptOffloaded(int32_t token);
+
 private:
   std::vector<std::unique_ptr<SamplerStage>> stages_;
+  std::optional<RowSampling> offload_; // uniform unset
+  DrawStage *draw_ = nullptr;          // the chain's draw (owned by stages_); null when greedy
 };
 
 } // namespace g4::rt

@@ -10,7 +10,6 @@ namespace g4::rt {
 struct TokenCandidate {
   int32_t id = 0;
   float logit = 0;
-  float prob = 0; // valid after softmax()
 };
 
 struct Candidates {
@@ -20,8 +19,6 @@ struct Candidates {
 
   // Sorts items as `sorted` describes (no-op when already sorted).
   void sort();
-  // prob = softmax(logit) over the items, with max subtraction.
-  void softmax();
 };
 
 class SamplerStage {

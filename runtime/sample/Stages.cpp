@@ -17,19 +17,6 @@ void Candidates::sort() {
   sorted = true;
 }
 
-void Candidates::softmax() {
-  float maxLogit = -INFINITY;
-  for (const TokenCandidate &c : items)
-    maxLogit = std::max(maxLogit, c.logit);
-  float sum = 0;
-  for (TokenCandidate &c : items) {
-    c.prob = std::exp(c.logit - maxLogit);
-    sum += c.prob;
-  }
-  for (TokenCandidate &c : items)
-    c.prob /= sum;
-}
-
 TemperatureStage::TemperatureStage(float temperature) : temperature_(temperature) {
   if (!(temperature > 0) || !std::isfinite(temperature))
     throw Error("temperature stage: temperature must be finite and > 0, got " + std::to_string(temperature));
@@ -56,11 +43,15 @@ void TopPStage::apply(Candidates &candidates) {
   if (p_ >= 1)
     return;
   candidates.sort();
-  candidates.softmax();
+  const float maxLogit = candidates.items.front().logit;
+  double total = 0;
+  for (const TokenCandidate &c : candidates.items)
+    total += std::exp(c.logit - maxLogit);
+  const double target = double(p_) * total;
   double mass = 0;
   size_t keep = 0;
-  while (keep < candidates.items.size() && mass < p_)
-    mass += candidates.items[keep++].prob;
+  while (keep < candidates.items.size() && mass < target)
+    mass += std::exp(candidates.items[keep++].logit - maxLogit);
   candidates.items.resize(std::max<size_t>(keep, 1));
 }
 
@@ -91,19 +82,35 @@ void GreedyStage::apply(Candidates &candidates) {
   candidates.selected = best;
 }
 
-void DrawStage::apply(Candidates &candidates) {
-  candidates.softmax();
-  // 53 random bits -> u in [0, 1), the same on every standard library.
-  const double u = double(rng_() >> 11) * 0x1.0p-53;
+void selectByUniform(Candidates &candidates, double u) {
+  if (candidates.sorted) {
+    std::sort(candidates.items.begin(), candidates.items.end(),
+              [](const TokenCandidate &a, const TokenCandidate &b) { return a.id < b.id; });
+    candidates.sorted = false;
+  }
+  float maxLogit = -INFINITY;
+  for (const TokenCandidate &c : candidates.items)
+    maxLogit = std::max(maxLogit, c.logit);
+  double total = 0;
+  for (const TokenCandidate &c : candidates.items)
+    total += std::exp(c.logit - maxLogit);
+  const double target = u * total;
   double cumulative = 0;
   candidates.selected = int32_t(candidates.items.size()) - 1;
   for (size_t i = 0; i < candidates.items.size(); ++i) {
-    cumulative += candidates.items[i].prob;
-    if (u < cumulative) {
+    cumulative += std::exp(candidates.items[i].logit - maxLogit);
+    if (target < cumulative) {
       candidates.selected = int32_t(i);
       break;
     }
   }
+}
+
+void DrawStage::apply(Candidates &candidates) { selectByUniform(candidates, uniformFromBits(rng_() >> 11)); }
+
+uint64_t DrawStage::peek() const {
+  std::mt19937_64 next = rng_;
+  return next() >> 11;
 }
 
 } // namespace g4::rt

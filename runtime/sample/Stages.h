@@ -31,7 +31,8 @@ private:
 };
 
 // Keeps the smallest prefix of the sorted candidates whose probability mass
-// reaches p (0 < p <= 1; at least one candidate).
+// reaches p (0 < p <= 1; at least one candidate). Masses are double sums of
+// the weights exp(logit - max logit), compared with p times their total.
 class TopPStage final : public SamplerStage {
 public:
   explicit TopPStage(float p);
@@ -61,6 +62,15 @@ public:
   void apply(Candidates &candidates) override;
 };
 
+// u in [0, 1) from 53 random bits: bits * 2^-53, the same on every standard library.
+inline double uniformFromBits(uint64_t bits) { return double(bits) * 0x1.0p-53; }
+
+// Selects by inverse CDF with u in [0, 1): the first candidate in token-id
+// order whose cumulative weight exceeds u times the total, weights being
+// exp(logit - max logit) summed in double. Id order (not sorted order) is what
+// a GPU scans cheaply after thresholding; the distribution is the same.
+void selectByUniform(Candidates &candidates, double u);
+
 // Draws from softmax(logits) with its own std::mt19937_64 seeded with `seed`.
 class DrawStage final : public SamplerStage {
 public:
@@ -68,6 +78,11 @@ public:
   const char *name() const override { return "draw"; }
   void apply(Candidates &candidates) override;
   void reset() override { rng_.seed(seed_); }
+
+  // The 53 random bits the next apply() takes, without taking them; skip()
+  // then takes them (a draw made elsewhere with peek()'s bits).
+  uint64_t peek() const;
+  void skip() { rng_.discard(1); }
 
 private:
   uint64_t seed_;

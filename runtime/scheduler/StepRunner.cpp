@@ -24,7 +24,20 @@ void StepRunner::remove(RequestId id) {
   scheduler_.remove(id);
 }
 
-StepOutput StepRunner::step() {
+std::optional<std::vector<std::optional<RowSampling>>> StepRunner::offloaded(const SchedulerOutput &scheduled,
+                                                                             const OffloadFn &offload) const {
+  if (!offload)
+    return std::nullopt;
+  std::vector<std::optional<RowSampling>> sampling;
+  for (const ScheduledChunk &chunk : scheduled.chunks) {
+    sampling.emplace_back();
+    if (chunk.samples && !(sampling.back() = offload(chunk.request)))
+      return std::nullopt;
+  }
+  return sampling;
+}
+
+StepOutput StepRunner::step(const OffloadFn &offload) {
   StepOutput out;
   out.scheduled = scheduler_.schedule();
   while (!out.scheduled.empty()) {
@@ -32,11 +45,13 @@ StepOutput StepRunner::step() {
     for (const ScheduledChunk &chunk : out.scheduled.chunks) {
       if (chunk.begin == 0 && !sequences_.count(chunk.request))
         sequences_[chunk.request] = engine_.createSequence();
-      work.push_back({sequences_.at(chunk.request), scheduler_.tokens(chunk.request).subspan(chunk.begin, chunk.count)});
+      work.push_back(
+          {sequences_.at(chunk.request), scheduler_.tokens(chunk.request).subspan(chunk.begin, chunk.count)});
     }
+    const auto sampling = offloaded(out.scheduled, offload);
     StepResult result;
     try {
-      result = engine_.step(work);
+      result = sampling ? engine_.stepSampled(work, *sampling) : engine_.step(work);
     } catch (const std::exception &e) {
       out.error = e.what();
       for (const ScheduledChunk &chunk : out.scheduled.chunks) {
@@ -50,10 +65,11 @@ StepOutput StepRunner::step() {
     if (result.status == KvStatus::Ok) {
       out.logits = std::move(result.logits);
       size_t row = 0;
-      for (const ScheduledChunk &chunk : out.scheduled.chunks) {
+      for (size_t i = 0; i < out.scheduled.chunks.size(); ++i) {
+        const ScheduledChunk &chunk = out.scheduled.chunks[i];
         row += chunk.count;
         if (chunk.samples)
-          out.samples.push_back({chunk.request, row - 1});
+          out.samples.push_back({chunk.request, row - 1, sampling ? result.tokens[i] : -1});
       }
       break;
     }

@@ -159,7 +159,13 @@ void EngineLoop::run() {
 
     if (s.scheduler.hasWork()) {
       try {
-        StepOutput step = s.runner.step();
+        // The backend samples unless a request needs the logits on the host.
+        StepOutput step = s.runner.step([&](RequestId request) -> std::optional<RowSampling> {
+          const Sequence &seq = *s.sequences.at(request);
+          if (seq.owner.task->generation.logprobs || !seq.sampler.offloadable())
+            return std::nullopt;
+          return seq.sampler.offload();
+        });
         for (RequestId failed : step.failed)
           if (s.sequences.count(failed) && s.tasks.count(s.sequences.at(failed)->owner.task->id))
             end(s.sequences.at(failed)->owner.task->id, "engine step failed: " + step.error);
@@ -170,14 +176,20 @@ void EngineLoop::run() {
         std::vector<Sequence *> finished;
         for (const SampleRow &row : step.samples) {
           Sequence &seq = *s.sequences.at(row.request);
-          const std::span<const float> logits(step.logits.data() + row.row * vocab, vocab);
-          const int32_t token = seq.sampler.sample(logits);
-          sampled.push_back({row.request, token});
-
           const GenerationTask &g = seq.owner.task->generation;
-          ChoiceDelta delta{seq.index, {}, {token}, {}, {}};
-          if (g.logprobs)
-            delta.logprobs.push_back(computeLogprobs(logits, token, *g.logprobs));
+          ChoiceDelta delta{seq.index, {}, {}, {}, {}};
+          int32_t token = row.token;
+          if (token >= 0) {
+            seq.sampler.acceptOffloaded(token);
+          } else {
+            const std::span<const float> logits(step.logits.data() + row.row * vocab, vocab);
+            token = seq.sampler.sample(logits);
+            if (g.logprobs)
+              delta.logprobs.push_back(computeLogprobs(logits, token, *g.logprobs));
+          }
+          sampled.push_back({row.request, token});
+          delta.tokens.push_back(token);
+
           ++seq.generated;
           ++seq.owner.usage.completionTokens;
           const uint32_t length = uint32_t(g.prompt.size()) + seq.generated;

@@ -109,13 +109,13 @@ TEST_P(GoldenGpuTest, GreedyContinuationMatchesReference) {
   const std::vector<int32_t> expected = golden_.at("greedy").toInt32();
   const std::vector<int32_t> prompt = golden_.at("prompt").toInt32();
   rt::cuda::CudaModel gpu(plan_, smallGpuModel(plan_, 1));
-  // Host sampling of full logits rows (Generator), then the device argmax path.
+  // Generation (the Generator offloads greedy chains: the backend's argmax), then Engine::stepGreedy step by step.
   rt::GenerationRequest request;
   request.prompt = prompt;
   request.maxNewTokens = uint32_t(expected.size());
   request.stopAtEos = false;
   const rt::GenerationResult result = rt::generate(gpu.engine(), std::span(&request, 1));
-  EXPECT_EQ(result.tokens.at(0), expected) << GetParam() << " (host argmax)";
+  EXPECT_EQ(result.tokens.at(0), expected) << GetParam() << " (Generator)";
   EXPECT_EQ(greedyOnDevice(gpu.engine(), prompt, expected.size()), expected) << GetParam() << " (GPU argmax)";
 }
 

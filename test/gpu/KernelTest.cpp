@@ -2,13 +2,11 @@
 // CPU reference ops (runtime/cpu) on random inputs (never zeros), at real
 // Gemma 4 shapes and at sizes that are not multiples of the kernels' tiles.
 // Outputs start as NaN so an unwritten element fails the comparison.
+#include "AttentionFixture.h"
 #include "GpuTestEnvironment.h"
 #include "OpHarness.h"
 
-#include "KernelArgs.h"
-#include "cpu/Attention.h"
 #include "cpu/Ops.h"
-#include "cuda/StepInputs.h"
 
 #include <gtest/gtest.h>
 
@@ -22,6 +20,10 @@ using rt::cuda::BoundInstruction;
 using ElementwiseOp = kernels::ElementwiseOp;
 
 constexpr double kFp32Tolerance = 1e-5; // fp32 math on the same bf16 values, another summation order
+// Tensor-core attention rounds q and the softmax probabilities to bf16 (unit
+// roundoff u = 2^-9 = 1.95e-3) for the mma; independent roundings of both leave
+// a relative L2 error of about u, so 4u = 7.8e-3 is the bound.
+constexpr double kAttentionBf16Tolerance = 7.8e-3;
 
 // ---------------------------------------------------------------- Linear
 
@@ -46,22 +48,24 @@ TEST_P(LinearTest, MatchesCpu) {
   rt::cpu::softcap(plain.data(), 3.0f, capped.data(), n);
   rt::cpu::geluTanhMul(plain.data(), second.data(), gated.data(), n);
   const CUdeviceptr dx = h.upload(x), dw = h.uploadBf16(w), dw2 = h.uploadBf16(w2);
-  const char *path = c.tokens <= h.env().gemvMaxTokens ? " (GEMV)" : " (cuBLASLt)";
   using kernels::GemvEpilogue;
   for (const auto &[epilogue, ref] : {std::pair{GemvEpilogue::Plain, &plain}, std::pair{GemvEpilogue::Softcap, &capped},
                                       std::pair{GemvEpilogue::GeluTanhGate, &gated}}) {
+    // The choices gemma4c makes by default (g4-select-tiles).
+    const rt::cuda::KernelChoices choices(kernels::linearChoices(epilogue, {}), *h.env().kernels);
+    const char *path = choices.at(c.tokens).family == kernels::KernelFamily::Gemv ? " (GEMV)" : " (cuBLASLt)";
     const CUdeviceptr y = h.poisoned(n);
-    rt::cuda::runLinear(h.env(), {dx, dw, dw2, y, c.in, c.out, epilogue, 3.0f}, c.tokens);
+    rt::cuda::runLinear(h.env(), {dx, dw, dw2, y, c.in, c.out, epilogue, 3.0f, &choices}, c.tokens);
     EXPECT_LE(relativeL2(h.download(y, n), *ref), kFp32Tolerance)
         << c.tokens << " x " << c.in << " -> " << c.out << path << " epilogue " << int(epilogue);
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LinearTest,
-                         ::testing::Values(LinearCase{1, 2560, 2048}, LinearCase{3, 2816, 704},
-                                           LinearCase{5, 100, 37}, LinearCase{8, 704, 2816},
-                                           LinearCase{11, 2560, 1003}, LinearCase{37, 512, 333},
-                                           LinearCase{64, 2816, 2112}, LinearCase{200, 96, 8}));
+                         ::testing::Values(LinearCase{1, 2560, 2048}, LinearCase{3, 2816, 704}, LinearCase{5, 100, 37},
+                                           LinearCase{8, 704, 2816}, LinearCase{11, 2560, 1003},
+                                           LinearCase{37, 512, 333}, LinearCase{64, 2816, 2112},
+                                           LinearCase{200, 96, 8}));
 
 // ---------------------------------------------------------------- RmsNorm, elementwise, Rope
 
@@ -137,9 +141,9 @@ TEST(ElementwiseKernels, ArgmaxMatchesHost) {
   std::mt19937 rng(17);
   const uint32_t rows = 3, vocab = 262144 + 7;
   std::vector<float> logits = randomValues(size_t(rows) * vocab, rng, 10.0f);
-  logits[5] = logits[9] = 50.0f;                         // row 0: a tie, the lower id wins
-  logits[vocab + vocab - 1] = 60.0f;                     // row 1: the last id
-  logits[2 * size_t(vocab) + 123456] = 11.0f;            // row 2
+  logits[5] = logits[9] = 50.0f;              // row 0: a tie, the lower id wins
+  logits[vocab + vocab - 1] = 60.0f;          // row 1: the last id
+  logits[2 * size_t(vocab) + 123456] = 11.0f; // row 2
   const CUdeviceptr tokens = h.uploadInts(std::vector<int32_t>(rows, -5));
   rt::cuda::runArgmax(h.env(), h.upload(logits), tokens, rows, vocab);
   EXPECT_EQ(h.downloadInts(tokens, rows), (std::vector<int32_t>{5, int32_t(vocab) - 1, 123456}));
@@ -147,84 +151,28 @@ TEST(ElementwiseKernels, ArgmaxMatchesHost) {
 
 // ---------------------------------------------------------------- Attention
 
-struct AttentionCase {
-  const char *plan; // whose kernel image holds attention<headDim, heads / kvHeads>
-  uint32_t headDim, heads, kvHeads, window, pageSize;
-};
-
 class AttentionTest : public ::testing::TestWithParam<AttentionCase> {};
 
 // Two sequences through five steps: both prefill (37 and 5 tokens), three
 // decode steps, then a prefill chunk of one beside the other's decode; pages
-// the window has left behind are freed as the engine frees them.
+// the window has left behind are freed as the engine frees them. Every
+// variant the plan holds runs each step (the SIMT kernel in fp32, the
+// tensor-core ones within kAttentionBf16Tolerance).
 TEST_P(AttentionTest, MatchesCpuThroughPrefillAndDecode) {
   const AttentionCase c = GetParam();
   OpHarness h(c.plan);
-  const plan::AttentionKind kind = c.window ? plan::AttentionKind::Sliding : plan::AttentionKind::Full;
-
-  flatbuffers::FlatBufferBuilder specBuilder;
-  std::vector<flatbuffers::Offset<plan::KvLayer>> layers = {
-      plan::CreateKvLayer(specBuilder, 0, kind, c.headDim, c.kvHeads, c.window, 0)};
-  specBuilder.Finish(plan::CreateKvSpecDirect(specBuilder, c.pageSize, &layers));
-  const plan::KvSpec &spec = *flatbuffers::GetRoot<plan::KvSpec>(specBuilder.GetBufferPointer());
-  flatbuffers::FlatBufferBuilder instBuilder;
-  const std::vector<uint32_t> ins = {0, 1, 2, 3}, outs = {4};
-  instBuilder.Finish(plan::CreateInstructionDirect(
-      instBuilder, plan::Op::Attention,
-      plan::CreateAttention(instBuilder, 0, 0, kind, c.heads, c.kvHeads, c.headDim, c.window, 1.0f, true).Union(), &ins,
-      &outs));
-  const plan::Instruction &inst = *flatbuffers::GetRoot<plan::Instruction>(instBuilder.GetBufferPointer());
-
-  constexpr uint32_t kMaxTokens = 64;
-  rt::KvCache kv(rt::KvLayout(spec, 2), rt::KvCapacity::forTokens(rt::KvLayout(spec, 2), 2, kMaxTokens));
-  const rt::KvLayout cpuLayout(spec, 4);
-  rt::cpu::CpuKvStorage cpuStorage(cpuLayout, rt::KvCapacity::forTokens(cpuLayout, 2, kMaxTokens));
-  const uint32_t group = c.heads / c.kvHeads;
-  rt::cuda::StepInputs inputs({kMaxTokens, 4, (kMaxTokens + c.pageSize - 1) / c.pageSize,
-                               {uint32_t(g4k::attentionTileTokens(int(group)))}},
-                              kv.layout());
-  rt::cuda::CudaKvStorage gpuStorage(kv.layout(), {kv.capacity(plan::AttentionKind::Sliding),
-                                                   kv.capacity(plan::AttentionKind::Full)});
-  h.env().inputs = &inputs;
-  h.env().kv = &gpuStorage;
-
+  AttentionFixture f(h, c, 2, 64, 64);
   std::mt19937 rng(c.headDim + c.window);
-  const std::vector<std::vector<std::pair<rt::SeqId, int32_t>>> steps = {
+  const std::vector<AttentionFixture::Step> steps = {
       {{0, 37}, {1, 5}}, {{0, 1}, {1, 1}}, {{0, 1}, {1, 1}}, {{1, 1}, {0, 1}}, {{0, 1}, {1, 9}}};
   for (size_t s = 0; s < steps.size(); ++s) {
-    rt::StepBatch batch;
-    std::vector<rt::KvAppend> appends;
-    for (const auto &[seq, count] : steps[s]) {
-      const int32_t begin = kv.length(seq);
-      appends.push_back({seq, begin, begin + count});
-      for (int32_t p = begin; p < begin + count; ++p) {
-        batch.tokenIds.push_back(3);
-        batch.positions.push_back(p);
-        batch.sequences.push_back(seq);
-      }
-    }
-    rt::KvPlacement placement;
-    ASSERT_EQ(kv.plan(appends, placement), rt::KvStatus::Ok);
-    kv.apply(placement);
-    const uint32_t tokens = uint32_t(batch.size());
-    const std::vector<float> q = randomValues(size_t(tokens) * c.heads * c.headDim, rng, 0.25f);
-    const std::vector<float> k = roundedToBf16(randomValues(size_t(tokens) * c.kvHeads * c.headDim, rng, 0.25f));
-    const std::vector<float> v = roundedToBf16(randomValues(k.size(), rng));
-
-    std::vector<float> ref(q.size());
-    rt::cpu::writeKv(kv, cpuStorage, 0, batch.sequences, batch.positions.data(), k.data(), v.data());
-    rt::cpu::attend(kv, cpuStorage, {0, c.heads, c.kvHeads, c.headDim, c.window, 1.0f}, batch.sequences,
-                    batch.positions.data(), q.data(), ref.data());
-
-    inputs.upload(batch, kv, h.device().stream());
-    BoundInstruction b;
-    b.inst = &inst;
-    b.in = {h.upload(q), inputs.positions(), h.upload(k), h.upload(v)};
-    b.out = {h.poisoned(q.size())};
-    rt::cuda::runAttention(h.env(), b, tokens);
-    EXPECT_LE(relativeL2(h.download(b.out[0], q.size()), ref), kFp32Tolerance) << "step " << s;
-    for (const rt::KvAppend &a : appends)
-      kv.trimWindow(a.seq);
+    const std::vector<float> ref = f.begin(steps[s], rng, true);
+    for (kernels::AttentionVariant variant : kernels::attentionVariants(c.headDim, c.heads / c.kvHeads))
+      if (f.available(variant))
+        EXPECT_LE(relativeL2(f.run(variant), ref),
+                  variant == kernels::AttentionVariant::Simt ? kFp32Tolerance : kAttentionBf16Tolerance)
+            << "step " << s << " variant " << int(variant);
+    f.end();
   }
 }
 
@@ -246,7 +194,7 @@ struct MoeCase {
 
 class MoeTest : public ::testing::TestWithParam<MoeCase> {};
 
-// 300 tokens take the per-expert GEMM path (kMoeGemmEntries), fewer the expert kernels.
+// 300 tokens take the per-expert GEMM path (TileOptions::moeGemmEntries), fewer the expert kernels.
 TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
   const MoeCase c = GetParam();
   OpHarness h(c.plan, 512);
@@ -255,13 +203,13 @@ TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
   const std::vector<uint32_t> routerIns = {0}, routerOuts = {1, 2}, expertIns = {0, 1, 2}, expertOuts = {3};
   const auto router = plan::CreateInstructionDirect(
       fbb, plan::Op::MoeRouter, plan::CreateMoeRouter(fbb, c.experts, c.topK, 1e-6f).Union(), &routerIns, &routerOuts);
-  const auto experts =
-      plan::CreateInstructionDirect(fbb, plan::Op::MoeExperts,
-                                    plan::CreateMoeExperts(fbb, c.experts, c.topK, c.inter).Union(), &expertIns, &expertOuts);
+  const auto experts = plan::CreateInstructionDirect(fbb, plan::Op::MoeExperts,
+                                                     plan::CreateMoeExperts(fbb, c.experts, c.topK, c.inter).Union(),
+                                                     &expertIns, &expertOuts);
   std::vector<flatbuffers::Offset<plan::Instruction>> list = {router, experts};
   fbb.Finish(fbb.CreateVector(list));
-  const auto &instructions = *flatbuffers::GetRoot<flatbuffers::Vector<flatbuffers::Offset<plan::Instruction>>>(
-      fbb.GetBufferPointer());
+  const auto &instructions =
+      *flatbuffers::GetRoot<flatbuffers::Vector<flatbuffers::Offset<plan::Instruction>>>(fbb.GetBufferPointer());
 
   const std::vector<float> proj = roundedToBf16(randomValues(size_t(c.experts) * c.hidden, rng));
   std::vector<float> scale = randomValues(c.hidden, rng, 0.5f), perExpert = randomValues(c.experts, rng, 0.5f);
@@ -294,6 +242,7 @@ TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
     r.inWidth = {c.hidden};
     r.out = {h.poisoned(refWeights.size()), h.uploadInts(std::vector<int32_t>(refIds.size(), -1))};
     r.weights = {dProj, dScale, dPerExpert};
+    r.choices = rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, {}), *h.env().kernels);
     rt::cuda::runMoeRouter(h.env(), r, tokens);
     EXPECT_EQ(h.downloadInts(r.out[1], refIds.size()), refIds) << tokens << " tokens";
     EXPECT_LE(relativeL2(h.download(r.out[0], refWeights.size()), refWeights), kFp32Tolerance) << tokens << " tokens";
@@ -304,13 +253,15 @@ TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
     e.inWidth = {c.hidden, c.topK, c.topK};
     e.out = {h.poisoned(refOut.size())};
     e.weights = {dGateUp, dDown};
+    e.choices = rt::cuda::KernelChoices(kernels::moeExpertChoices(c.topK, {}), *h.env().kernels);
     rt::cuda::runMoeExperts(h.env(), e, tokens);
     EXPECT_LE(relativeL2(h.download(e.out[0], refOut.size()), refOut), kFp32Tolerance) << tokens << " tokens";
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, MoeTest,
-                         ::testing::Values(MoeCase{"moe", 8, 2, 64, 32}, MoeCase{"gemma-4-26B-A4B-it", 128, 8, 2816, 704},
+                         ::testing::Values(MoeCase{"moe", 8, 2, 64, 32},
+                                           MoeCase{"gemma-4-26B-A4B-it", 128, 8, 2816, 704},
                                            MoeCase{"gemma-4-26B-A4B-it", 128, 8, 100, 37}));
 
 } // namespace

@@ -1,6 +1,7 @@
 // Not a check: the Linear path's achieved weight bandwidth at real decode
-// shapes, to place the GEMV / cuBLASLt crossover (CudaBackendOptions::
-// gemvMaxTokens). Disabled by default; run with
+// shapes, to place the GEMV / cuBLASLt crossover (gemma4c --gemv-max-tokens,
+// g4-select-tiles). Its plan holds every GEMV variant (make-plans.sh compiles
+// it with --gemv-max-tokens 64). Disabled by default; run with
 //   gpu_tests --gtest_also_run_disabled_tests --gtest_filter='*LinearThroughput*'
 #include "OpHarness.h"
 
@@ -15,7 +16,11 @@ namespace g4::gpu_test {
 namespace {
 
 TEST(LinearPerf, DISABLED_LinearThroughput) {
-  OpHarness h("gemma-4-E4B-it", 256);
+  OpHarness h("gemma-4-E4B-it.gemv64", 256);
+  // Path 0: always the GEMV kernel (up to 64 rows); path 1: always cuBLASLt.
+  const rt::cuda::KernelChoices paths[2] = {
+      {kernels::linearChoices(kernels::GemvEpilogue::Plain, {.gemvMaxTokens = 64}), *h.env().kernels},
+      {kernels::linearChoices(kernels::GemvEpilogue::Plain, {.gemvMaxTokens = 0}), *h.env().kernels}};
   std::mt19937 rng(5);
   struct Shape {
     const char *what;
@@ -24,9 +29,9 @@ TEST(LinearPerf, DISABLED_LinearThroughput) {
   // Copies of each weight used in turn, so that the L2 (50 MB) cannot hold them.
   constexpr int kRuns = 20;
   std::printf("%-22s %6s %10s %10s %10s\n", "shape", "rows", "us GEMV", "us GEMM", "GB/s best");
-  for (const Shape s : {Shape{"E4B q_proj", 2560, 2048}, Shape{"E4B gate_proj", 2560, 10240},
-                        Shape{"E4B down_proj", 10240, 2560}, Shape{"26B q_proj", 2816, 4096},
-                        Shape{"26B dense gate", 2816, 2112}, Shape{"lm_head", 2560, 262144}}) {
+  for (const Shape s :
+       {Shape{"E4B q_proj", 2560, 2048}, Shape{"E4B gate_proj", 2560, 10240}, Shape{"E4B down_proj", 10240, 2560},
+        Shape{"26B q_proj", 2816, 4096}, Shape{"26B dense gate", 2816, 2112}, Shape{"lm_head", 2560, 262144}}) {
     const int copies = uint64_t(s.in) * s.out * 2 > (256u << 20) ? 1 : 4;
     std::vector<CUdeviceptr> weights;
     for (int c = 0; c < copies; ++c)
@@ -36,14 +41,13 @@ TEST(LinearPerf, DISABLED_LinearThroughput) {
     for (uint32_t rows : {1u, 2u, 4u, 8u, 16u, 32u, 64u}) {
       double us[2];
       for (int path = 0; path < 2; ++path) {
-        h.env().gemvMaxTokens = path == 0 ? 64 : 0; // 0: always cuBLASLt
         CUevent begin, end;
         G4_CUDA_CALL(rt::cuda::driver(), cuEventCreate, &begin, CU_EVENT_DEFAULT);
         G4_CUDA_CALL(rt::cuda::driver(), cuEventCreate, &end, CU_EVENT_DEFAULT);
         std::vector<float> times;
         for (int r = 0; r < kRuns + 2; ++r) {
           G4_CUDA_CALL(rt::cuda::driver(), cuEventRecord, begin, h.device().stream());
-          rt::cuda::runLinear(h.env(), {x, weights[r % copies], 0, y, s.in, s.out}, rows);
+          rt::cuda::runLinear(h.env(), {x, weights[r % copies], 0, y, s.in, s.out, {}, 0, &paths[path]}, rows);
           G4_CUDA_CALL(rt::cuda::driver(), cuEventRecord, end, h.device().stream());
           G4_CUDA_CALL(rt::cuda::driver(), cuEventSynchronize, end);
           float ms = 0;
@@ -60,7 +64,6 @@ TEST(LinearPerf, DISABLED_LinearThroughput) {
       std::printf("%-22s %6u %10.1f %10.1f %10.0f\n", s.what, rows, us[0], us[1], bytes / std::min(us[0], us[1]) / 1e3);
     }
   }
-  h.env().gemvMaxTokens = 8;
 }
 
 } // namespace

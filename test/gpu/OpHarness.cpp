@@ -23,7 +23,7 @@ OpHarness::OpHarness(const std::string &planName, uint32_t maxTokens)
   rt::cuda::OpWorkspace &w = env_.workspace;
   w.bf16Input = scratch(2 * maxTokens * kWidest * 2);
   w.gated = scratch(maxTokens * 2 * kWidest * 4);
-  w.stacked = scratch(2 * rt::cuda::kStackedRows * 262144 * 4); // up to a vocabulary of outputs
+  w.stacked = scratch(2 * kernels::TileOptions{}.stackedMaxRows * 262144 * 4); // up to a vocabulary of outputs
   w.attentionPartialFloats = 4ull * uint64_t(device_.properties().multiprocessors) * 32 * (512 + 2);
   w.attentionPartial = scratch(w.attentionPartialFloats * 4);
   w.routerInput = scratch(maxTokens * kWidest * 4);

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "g4/G4Dialect.h"
+#include "g4k/G4KDialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
 
@@ -20,7 +21,7 @@ int main(int argc, char **argv) {
   mlir::g4::registerG4Pipelines();
 
   mlir::DialectRegistry registry;
-  registry.insert<mlir::g4::G4Dialect, mlir::func::FuncDialect>();
+  registry.insert<mlir::g4::G4Dialect, mlir::g4k::G4KDialect, mlir::func::FuncDialect>();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(argc, argv, "g4 optimizer driver\n", registry));
 }

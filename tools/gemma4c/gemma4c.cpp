@@ -38,15 +38,23 @@ int main(int argc, char **argv) {
   compile->add_option("--kv-page-size", options.kvPageSize, "Tokens per KV-cache page")
       ->check(CLI::Range(1u, 4096u))
       ->capture_default_str();
-  compile->add_option("--sliding-full-ratio", options.slidingFullRatio,
-                      "Default sliding:full KV pool token ratio recorded in the plan (0: per model, MoE 0.15, "
-                      "dense 0.8)")
+  compile
+      ->add_option("--sliding-full-ratio", options.slidingFullRatio,
+                   "Default sliding:full KV pool token ratio recorded in the plan (0: per model, MoE 0.15, "
+                   "dense 0.8)")
       ->check(CLI::Range(0.0, 64.0))
       ->capture_default_str();
   std::string arch = kDefaultArch;
-  compile->add_option("--arch", arch,
-                      "GPU architecture of the plan's CUDA kernels, compiled with NVRTC and embedded (" +
-                          g4::kernels::supportedArchList() + "), or 'none' for a CPU-only plan")
+  compile
+      ->add_option("--arch", arch,
+                   "GPU architecture of the plan's CUDA kernels, compiled with NVRTC and embedded (" +
+                       g4::kernels::supportedArchList() + "), or 'none' for a CPU-only plan")
+      ->capture_default_str();
+  compile
+      ->add_option("--gemv-max-tokens", options.gemvMaxTokens,
+                   "With --arch: projections (Linear, GatedLinear, LmHead, MoE router) of up to this many rows "
+                   "run the GEMV kernel, cuBLASLt above (the plan records the choice per batch regime)")
+      ->check(CLI::Range(0u, 4096u))
       ->capture_default_str();
   compile->add_flag("--fuse", options.fuse,
                     "Run g4-fuse: residual add + RMSNorm, q/k RMSNorm + RoPE, gate/up + gelu and the logit "

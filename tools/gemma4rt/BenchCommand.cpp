@@ -55,8 +55,8 @@ TypicalStep typicalDecodeStep(const rt::PlanFile &plan, const std::vector<rt::be
 int run(const BenchArgs &args) {
   rt::bench::BenchConfig config = args.config;
   config.maxStepTokens = args.device == Device::Cuda ? args.cuda.maxStepTokens : config.maxStepTokens;
-  const std::unique_ptr<LoadedModel> model = loadModel({args.plan, args.weights, config.concurrency,
-                                                        config.inputLen + config.outputLen, args.device, args.cuda});
+  const std::unique_ptr<LoadedModel> model = loadModel(
+      {args.plan, args.weights, config.concurrency, config.inputLen + config.outputLen, args.device, args.cuda});
   std::printf("gemma4rt bench: %s\n  on %s\n", args.plan.c_str(), model->describe().c_str());
   const Ceilings ceilings = model->measureCeilings();
   const double bandwidth = ceilings.copyBandwidth;
@@ -150,11 +150,14 @@ int run(const BenchArgs &args) {
 Command addBenchCommand(CLI::App &parent) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App *cmd = parent.add_subcommand(
-      "bench", "Serve random prompts (all arriving at the start, --concurrency in flight, greedy, exactly "
-               "--output-len tokens each) and report throughput, TTFT and TPOT (median, p99), the KV pool sizes, "
-               "and the typical decode step against its memory roofline");
+      "bench",
+      "Serve random prompts (all arriving at the start, --concurrency in flight, greedy unless --temperature, exactly "
+      "--output-len tokens each) and report throughput, TTFT and TPOT (median, p99), the KV pool sizes, "
+      "and the typical decode step against its memory roofline");
   cmd->add_option("plan", args->plan, "Plan file (.g4plan)")->required();
-  cmd->add_option("--num-prompts", args->config.numPrompts, "Requests")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--num-prompts", args->config.numPrompts, "Requests")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--input-len", args->config.inputLen, "Prompt tokens per request")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -164,7 +167,18 @@ Command addBenchCommand(CLI::App &parent) {
   cmd->add_option("--concurrency", args->config.concurrency, "Requests in flight at most")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--seed", args->config.seed, "Seed of the random prompts")->capture_default_str();
+  cmd->add_option("--seed", args->config.seed, "Seed of the random prompts and draws")->capture_default_str();
+  cmd->add_option("--temperature", args->config.sampling.temperature, "Sampling temperature; 0 = greedy")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--top-k", args->config.sampling.topK, "Keep the k most likely tokens; 0 = all")
+      ->capture_default_str();
+  cmd->add_option("--top-p", args->config.sampling.topP, "Nucleus sampling mass")
+      ->check(CLI::Range(0.0f, 1.0f))
+      ->capture_default_str();
+  cmd->add_option("--min-p", args->config.sampling.minP, "Keep tokens at least min_p times the most likely")
+      ->check(CLI::Range(0.0f, 1.0f))
+      ->capture_default_str();
   cmd->add_option("--weights", args->weights, "Folder of the weight files (default: the plan's checkpoint_dir)");
   cmd->add_option("--json", args->json, "Also write the results to this JSON file");
   addDeviceOption(cmd, args->device);

@@ -4,8 +4,8 @@
 #include "io/Error.h"
 
 #if G4_HAVE_CUDA
-#include "cuda/DeviceCeilings.h"
 #include "cuda/CudaModel.h"
+#include "cuda/DeviceCeilings.h"
 #endif
 
 #include <map>
@@ -32,7 +32,6 @@ rt::cuda::CudaModelOptions cudaOptions(const ModelRequest &r) {
   options.backend.maxStepTokens = r.cuda.maxStepTokens;
   options.backend.maxSequences = std::max<uint32_t>(1, std::min(r.maxSequences, r.cuda.maxStepTokens));
   options.backend.maxTokensPerSequence = r.maxTokensPerSequence;
-  options.backend.gemvMaxTokens = r.cuda.gemvMaxTokens;
   options.backend.cudaGraphs = r.cuda.cudaGraphs;
   options.backend.programmaticLaunch = r.cuda.programmaticLaunch;
   options.backend.syncEachInstruction = r.cuda.syncEachInstruction;
@@ -82,18 +81,18 @@ void addCudaOptions(CLI::App *command, CudaSettings &s) {
   command->add_option("--max-step-tokens", s.maxStepTokens, "Tokens one step may hold (sizes the activations)")
       ->check(CLI::Range(1u, 1u << 20))
       ->capture_default_str();
-  command->add_option("--gemv-max-tokens", s.gemvMaxTokens,
-                      "Linear rows up to which the GEMV kernel is used instead of cuBLASLt")
-      ->capture_default_str();
-  command->add_option("--kv-memory-fraction", s.kvMemoryFraction,
-                      "Share of the GPU memory left after weights and activations that the KV pools take")
+  command
+      ->add_option("--kv-memory-fraction", s.kvMemoryFraction,
+                   "Share of the GPU memory left after weights and activations that the KV pools take")
       ->check(CLI::Range(0.01, 1.0))
       ->capture_default_str();
-  command->add_option("--sliding-full-ratio", s.slidingFullRatio,
-                      "Sliding:full KV pool token ratio (0: the plan's per-model default)")
+  command
+      ->add_option("--sliding-full-ratio", s.slidingFullRatio,
+                   "Sliding:full KV pool token ratio (0: the plan's per-model default)")
       ->check(CLI::Range(0.0, 64.0))
       ->capture_default_str();
-  command->add_flag("!--no-cuda-graphs", s.cudaGraphs, "Launch decode steps kernel by kernel instead of as CUDA graphs");
+  command->add_flag("!--no-cuda-graphs", s.cudaGraphs,
+                    "Launch decode steps kernel by kernel instead of as CUDA graphs");
   command->add_flag("!--no-programmatic-launch", s.programmaticLaunch,
                     "Start each kernel only when the previous one has finished (no programmatic dependent launch)");
   command->add_flag("--cuda-sync", s.syncEachInstruction,

@@ -19,7 +19,6 @@ enum class Device { Cpu, Cuda };
 struct CudaSettings {
   int ordinal = 0;
   uint32_t maxStepTokens = 4096;
-  uint32_t gemvMaxTokens = 4;
   double kvMemoryFraction = 0.9;
   double slidingFullRatio = 0; // 0: the plan's default
   bool cudaGraphs = true;
@@ -36,8 +35,8 @@ struct Ceilings {
 
 struct ModelRequest {
   std::string plan;
-  std::string weights;            // overrides the plan's checkpoint_dir when not empty
-  uint32_t maxSequences = 1;      // sequences alive at once
+  std::string weights;       // overrides the plan's checkpoint_dir when not empty
+  uint32_t maxSequences = 1; // sequences alive at once
   uint32_t maxTokensPerSequence = 0;
   Device device = Device::Cpu;
   CudaSettings cuda;
@@ -62,7 +61,7 @@ std::unique_ptr<LoadedModel> loadModel(const ModelRequest &request);
 
 // --device cpu|cuda.
 void addDeviceOption(CLI::App *command, Device &device);
-// --gpu, --max-step-tokens, --gemv-max-tokens, --kv-memory-fraction,
+// --gpu, --max-step-tokens, --kv-memory-fraction,
 // --sliding-full-ratio, --no-cuda-graphs, --cuda-sync, --profile.
 void addCudaOptions(CLI::App *command, CudaSettings &settings);
 

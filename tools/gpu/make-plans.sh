@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Compiles the plans the GPU tests and benchmarks read into DIR (default
 # build/test/gpu/plans): every tiny model of test/models, as is (<model>) and
-# with the fused instructions (<model>.fused), and the real configs of
-# test/configs with --dummy-weights, fused. Usage:
+# with the fused instructions (<model>.fused), the real configs of
+# test/configs with --dummy-weights, fused, and test/gpu's shape configs. Usage:
 #   tools/gpu/make-plans.sh [DIR] [ARCH]     (ARCH default sm_90a)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,9 +18,14 @@ for model in test/models/*/; do
 done
 # A tiny dense config with generated weights: both backends must generate the same.
 "$gemma4c" compile test/models/dense --dummy-weights --arch "$arch" -q -o "$dir/dense.dummy.g4plan"
+# Attention shapes no real config has (group 1 at head_dim 256 and 512), for the kernel tests.
+"$gemma4c" compile test/gpu/attention-group1 --dummy-weights --arch "$arch" -q -o "$dir/attention-group1.g4plan"
 for config in test/configs/*/; do
   name=$(basename "$config")
   "$gemma4c" compile "$config" --dummy-weights --fuse --arch "$arch" -q -o "$dir/$name.g4plan"
 done
+# Every GEMV variant, for the GEMV / cuBLASLt crossover measurement (LinearPerfTest).
+"$gemma4c" compile test/configs/gemma-4-E4B-it --dummy-weights --fuse --gemv-max-tokens 64 --arch "$arch" -q \
+  -o "$dir/gemma-4-E4B-it.gemv64.g4plan"
 echo "plans for $arch in $dir:"
 ls "$dir"

@@ -150,5 +150,28 @@ TEST_F(TinyGemmaEngine, RequestsGeneratedTogetherMatchEachAlone) {
   EXPECT_EQ(together.stats.decodeSteps, 6u);
 }
 
+// The Generator samples penalty-free requests on the backend (stepSampled);
+// a penalty keeps the request on the host path. Both follow the seeded chain
+// over the teacher-forced logits.
+TEST_F(TinyGemmaEngine, SampledGenerationFollowsTheSeededChainOnBothPaths) {
+  Engine &engine = model(1, 32).engine();
+  SamplingParams offloaded{0.9f, 4, 0.8f, 21, 0.02f};
+  SamplingParams onHost = offloaded;
+  onHost.repetitionPenalty = 1.5f;
+  for (const SamplingParams &params : {offloaded, onHost}) {
+    const GenerationRequest request{kPromptA, 8, params, false};
+    const GenerationResult result = generate(engine, {&request, 1});
+    ASSERT_EQ(result.tokens[0].size(), 8u);
+    std::vector<int32_t> all = kPromptA;
+    all.insert(all.end(), result.tokens[0].begin(), result.tokens[0].end() - 1);
+    const std::vector<float> logits = teacherForcedLogits(engine, all, kPromptA.size());
+    SamplerChain chain(params);
+    for (size_t i = 0; i < result.tokens[0].size(); ++i)
+      EXPECT_EQ(result.tokens[0][i],
+                chain.sample(std::span(logits).subspan((kPromptA.size() - 1 + i) * kTinyVocab, kTinyVocab)))
+          << "token " << i << (params.hasPenalties() ? " (host path)" : " (offloaded)");
+  }
+}
+
 } // namespace
 } // namespace g4::rt::test

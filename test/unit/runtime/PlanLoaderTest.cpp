@@ -111,9 +111,8 @@ TEST(PlanLoader, RejectsOtherSchemaVersion) {
   TestModelInfo info;
   info.schemaVersion = 2;
   const auto path = writePlan(dir, {}, info);
-  EXPECT_EQ(loadError(path), path.string() +
-                                 ": plan schema version 2, this gemma4rt reads version 1; recompile the "
-                                 "checkpoint with a matching gemma4c");
+  EXPECT_EQ(loadError(path), path.string() + ": plan schema version 2, this gemma4rt reads version 1; recompile the "
+                                             "checkpoint with a matching gemma4c");
 }
 
 TEST(PlanLoader, RejectsBufferIndexOutOfRange) {
@@ -136,6 +135,64 @@ TEST(PlanLoader, RejectsWeightIndexOutOfRange) {
   EXPECT_EQ(loadError(path), path.string() +
                                  ": program 'forward' instruction 1 (Linear): weights[0] = 7 is out of range (1 "
                                  "weights)");
+}
+
+// A CUDA plan's projection: y [T, 4] = logits [T, 16] @ proj^T, with `choices`.
+std::filesystem::path writeCudaPlan(const TempDir &dir, const std::vector<TestKernelChoice> &choices) {
+  return writePlan(dir, [&](PlanBuilder &b) {
+    const uint32_t w = b.weight("proj", {4, 16}, randomValues(64, 2));
+    const uint32_t y = b.buffer("y", 4);
+    b.emit(plan::CreateLinear(b.fbb()), {2}, {y}, {w}, choices);
+    b.kernelImage("sm_90a");
+  });
+}
+
+constexpr uint32_t kUnbounded = 0xFFFFFFFFu;
+
+TEST(PlanLoader, LoadsCudaPlanWithKernelChoices) {
+  TempDir dir;
+  PlanFile plan(writeCudaPlan(
+      dir, {{1, 4, "gemv", "g4k::gemv<4, g4k::PlainEpilogue>", 4}, {5, kUnbounded, "cublaslt_split", "cublasLt"}}));
+  EXPECT_EQ(plan.program("forward").instructions()->Get(1)->kernels()->size(), 2u);
+}
+
+TEST(PlanLoader, RejectsCudaInstructionWithoutKernelChoices) {
+  TempDir dir;
+  const auto path = writeCudaPlan(dir, {});
+  EXPECT_EQ(loadError(path), path.string() +
+                                 ": program 'forward' instruction 1 (Linear): a CUDA plan needs kernel choices "
+                                 "covering every row count, found none (recompile the plan with gemma4c compile "
+                                 "--arch)");
+}
+
+TEST(PlanLoader, RejectsKernelChoicesNotCoveringEveryRowCount) {
+  TempDir dir;
+  const auto path = writeCudaPlan(
+      dir, {{1, 4, "gemv", "g4k::gemv<4, g4k::PlainEpilogue>", 4}, {9, 64, "cublaslt_split_stacked", "cublasLt"}});
+  EXPECT_EQ(loadError(path), path.string() +
+                                 ": program 'forward' instruction 1 (Linear): kernel choices leave rows 5 to 8 "
+                                 "uncovered (recompile the plan with gemma4c compile --arch)");
+  const auto bounded = writeCudaPlan(dir, {{1, 64, "cublaslt_split_stacked", "cublasLt"}});
+  EXPECT_EQ(loadError(bounded), bounded.string() +
+                                    ": program 'forward' instruction 1 (Linear): kernel choices leave rows 65 and "
+                                    "above uncovered (recompile the plan with gemma4c compile --arch)");
+}
+
+TEST(PlanLoader, RejectsKernelChoicesOverlappingOrOfOtherFamilies) {
+  TempDir dir;
+  const auto overlap = writeCudaPlan(
+      dir, {{1, 4, "gemv", "g4k::gemv<4, g4k::PlainEpilogue>", 4}, {3, kUnbounded, "cublaslt_split", "cublasLt"}});
+  EXPECT_EQ(loadError(overlap), overlap.string() +
+                                    ": program 'forward' instruction 1 (Linear): kernel choices cover rows 3 to 4 "
+                                    "twice");
+  const auto attention = writeCudaPlan(dir, {{1, kUnbounded, "attention", "g4k::attention<256, 2>", 8}});
+  EXPECT_EQ(loadError(attention), attention.string() +
+                                      ": program 'forward' instruction 1 (Linear): kernels[0]: family 'attention' "
+                                      "cannot run Linear");
+  const auto unknown = writeCudaPlan(dir, {{1, kUnbounded, "cutlass", "cutlass::gemm"}});
+  EXPECT_EQ(loadError(unknown), unknown.string() +
+                                    ": program 'forward' instruction 1 (Linear): kernels[0]: unknown kernel family "
+                                    "'cutlass' (recompile the plan with gemma4c compile --arch)");
 }
 
 TEST(PlanLoader, RejectsLinearWidthMismatch) {
@@ -167,8 +224,8 @@ TEST(PlanLoader, RejectsAttentionWidthMismatch) {
   const auto path = writePlan(dir, [](PlanBuilder &b) {
     const uint32_t o = b.buffer("o", 16);
     // 2 heads * head_dim 4 = 8, but q (the logits buffer) has width 16.
-    b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 2, 1, 4, 0, 1.0f, true),
-           {2, b.positions(), 2, 2}, {o});
+    b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 2, 1, 4, 0, 1.0f, true), {2, b.positions(), 2, 2},
+           {o});
   });
   EXPECT_EQ(loadError(path), path.string() +
                                  ": program 'forward' instruction 1 (Attention): inputs[0] (buffer 2 'logits') has "
@@ -185,18 +242,17 @@ TEST(PlanLoader, RejectsAttentionDisagreeingWithKvSpec) {
     b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 2, 1, 8, 0, 1.0f, true),
            {2, b.positions(), kv, kv}, {o});
   });
-  EXPECT_EQ(loadError(path), path.string() +
-                                 ": program 'forward' instruction 2 (Attention): head_dim 8 differs from "
-                                 "kv.layers[0].head_dim 4");
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 2 (Attention): head_dim 8 differs from "
+                                             "kv.layers[0].head_dim 4");
 }
 
 TEST(PlanLoader, RejectsKvOwnerOfOtherKind) {
   TempDir dir;
   TestModelInfo info;
   info.numLayers = 2;
-  const auto path = writePlan(dir, [](PlanBuilder &b) { b.kvLayer(AttentionKind::Sliding, 4, 1, 8, 0); }, info);
-  EXPECT_EQ(loadError(path),
-            path.string() + ": kv.layers[1]: owner 0 is a Full layer, layer 1 is Sliding");
+  const auto path = writePlan(
+      dir, [](PlanBuilder &b) { b.kvLayer(AttentionKind::Sliding, 4, 1, 8, 0); }, info);
+  EXPECT_EQ(loadError(path), path.string() + ": kv.layers[1]: owner 0 is a Full layer, layer 1 is Sliding");
 }
 
 TEST(PlanLoader, RejectsKvSpecWithWrongLayerCount) {
@@ -204,8 +260,8 @@ TEST(PlanLoader, RejectsKvSpecWithWrongLayerCount) {
   TestModelInfo info;
   info.numLayers = 3;
   const auto path = writePlan(dir, {}, info);
-  EXPECT_EQ(loadError(path), path.string() +
-                                 ": kv.layers has 1 entries, model.num_layers is 3 (one entry per decoder layer)");
+  EXPECT_EQ(loadError(path),
+            path.string() + ": kv.layers has 1 entries, model.num_layers is 3 (one entry per decoder layer)");
 }
 
 TEST(PlanLoader, RejectsLogitsWidthOtherThanVocab) {

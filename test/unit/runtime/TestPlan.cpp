@@ -14,8 +14,8 @@ namespace g4::rt::test {
 
 TempDir::TempDir() {
   std::random_device rd;
-  path_ = std::filesystem::temp_directory_path() /
-          ("g4rt-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  path_ =
+      std::filesystem::temp_directory_path() / ("g4rt-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   std::filesystem::create_directories(path_);
 }
 
@@ -67,9 +67,15 @@ uint32_t PlanBuilder::weight(const std::string &name, std::vector<int64_t> shape
 }
 
 void PlanBuilder::emitRaw(plan::Op type, flatbuffers::Offset<void> op, const std::vector<uint32_t> &inputs,
-                          const std::vector<uint32_t> &outputs, const std::vector<uint32_t> &weights) {
-  instructions_.push_back(plan::CreateInstruction(fbb_, type, op, fbb_.CreateVector(inputs),
-                                                  fbb_.CreateVector(outputs), fbb_.CreateVector(weights)));
+                          const std::vector<uint32_t> &outputs, const std::vector<uint32_t> &weights,
+                          const std::vector<TestKernelChoice> &choices) {
+  std::vector<flatbuffers::Offset<plan::KernelChoice>> kernels;
+  for (const TestKernelChoice &c : choices)
+    kernels.push_back(
+        plan::CreateKernelChoiceDirect(fbb_, c.minRows, c.maxRows, c.family.c_str(), c.kernel.c_str(), c.tileTokens));
+  instructions_.push_back(plan::CreateInstruction(fbb_, type, op, fbb_.CreateVector(inputs), fbb_.CreateVector(outputs),
+                                                  fbb_.CreateVector(weights),
+                                                  choices.empty() ? 0 : fbb_.CreateVector(kernels)));
 }
 
 void PlanBuilder::kvLayer(plan::AttentionKind kind, uint32_t headDim, uint32_t numKvHeads, uint32_t window,
@@ -112,10 +118,12 @@ std::filesystem::path PlanBuilder::write(const std::filesystem::path &dir) {
       plan::CreateProgramDirect(fbb_, "forward", &buffers, tokenIds(), positions(), logits_, &instructions_)};
   auto kv = plan::CreateKvSpecDirect(fbb_, info_.pageSize, &kvLayers_);
   auto model = plan::CreateModelInfoDirect(fbb_, "gemma4_text", info_.vocabSize, info_.hiddenSize, info_.numLayers,
-                                           info_.maxPositions, 2, 0, &info_.eosTokenIds,
-                                           info_.finalLogitSoftcapping);
+                                           info_.maxPositions, 2, 0, &info_.eosTokenIds, info_.finalLogitSoftcapping);
+  std::vector<flatbuffers::Offset<plan::KernelImage>> images;
+  if (!kernelArch_.empty())
+    images.push_back(plan::CreateKernelImageDirect(fbb_, kernelArch_.c_str()));
   auto root = plan::CreatePlanDirect(fbb_, info_.schemaVersion, "runtime-tests", model, ".", &files, &weights,
-                                     &programs, kv);
+                                     &programs, kv, 0, 0, false, images.empty() ? nullptr : &images);
   plan::FinishPlanBuffer(fbb_, root);
 
   const std::filesystem::path planPath = dir / "plan.g4plan";

@@ -43,6 +43,13 @@ struct TestModelInfo {
   uint32_t pageSize = 4;
 };
 
+// A kernel choice of an instruction (plan.fbs KernelChoice).
+struct TestKernelChoice {
+  uint32_t minRows, maxRows;
+  std::string family, kernel;
+  uint32_t tileTokens = 0;
+};
+
 // Builds a plan with one program, "forward", whose buffers 0 and 1 are the
 // token ids and positions. Weights go to "model.safetensors" beside the plan.
 class PlanBuilder {
@@ -60,11 +67,14 @@ public:
   // Appends an instruction; `op` is a parameter table built with fbb().
   template <typename T>
   void emit(flatbuffers::Offset<T> op, const std::vector<uint32_t> &inputs, const std::vector<uint32_t> &outputs,
-            const std::vector<uint32_t> &weights = {}) {
-    emitRaw(plan::OpTraits<T>::enum_value, op.Union(), inputs, outputs, weights);
+            const std::vector<uint32_t> &weights = {}, const std::vector<TestKernelChoice> &choices = {}) {
+    emitRaw(plan::OpTraits<T>::enum_value, op.Union(), inputs, outputs, weights, choices);
   }
   void emitRaw(plan::Op type, flatbuffers::Offset<void> op, const std::vector<uint32_t> &inputs,
-               const std::vector<uint32_t> &outputs, const std::vector<uint32_t> &weights);
+               const std::vector<uint32_t> &outputs, const std::vector<uint32_t> &weights,
+               const std::vector<TestKernelChoice> &choices = {});
+  // Makes it a CUDA plan: one kernel image (without code) for `arch`.
+  void kernelImage(const std::string &arch) { kernelArch_ = arch; }
   void kvLayer(plan::AttentionKind kind, uint32_t headDim, uint32_t numKvHeads, uint32_t window, uint32_t owner);
   void setLogits(uint32_t buffer) { logits_ = buffer; }
 
@@ -91,6 +101,7 @@ private:
   std::vector<flatbuffers::Offset<plan::Instruction>> instructions_;
   std::vector<flatbuffers::Offset<plan::KvLayer>> kvLayers_;
   uint32_t logits_ = 0;
+  std::string kernelArch_;
 };
 
 } // namespace g4::rt::test

@@ -18,7 +18,7 @@ namespace {
 Candidates candidates(const std::vector<float> &logits) {
   Candidates c;
   for (size_t i = 0; i < logits.size(); ++i)
-    c.items.push_back({int32_t(i), logits[i], 0});
+    c.items.push_back({int32_t(i), logits[i]});
   return c;
 }
 

@@ -1,11 +1,11 @@
 // The step runner over a real Engine and KV cache with a fake backend:
 // preemption by recompute when KV runs out gives the same tokens as ample
 // KV, frees every page, and engine failures are reported per request.
+#include "scheduler/StepRunner.h"
 #include "FakeBackend.h"
 #include "TestPlan.h"
 #include "TinyGemma.h"
 #include "io/Error.h"
-#include "scheduler/StepRunner.h"
 
 #include <gtest/gtest.h>
 
@@ -33,19 +33,26 @@ protected:
     return int32_t(std::max_element(row.begin(), row.end()) - row.begin());
   }
 
-  // Greedy generation of `maxNew` tokens for each prompt through the runner.
-  std::map<RequestId, std::vector<int32_t>> generate(Scheduler &scheduler, const std::vector<std::vector<int32_t>> &prompts,
-                                                     size_t maxNew) {
+  // Greedy generation of `maxNew` tokens for each prompt through the runner:
+  // the backend's tokens where `offload` offloads every sampling request of a
+  // step, else the argmax of the logits rows.
+  std::map<RequestId, std::vector<int32_t>> generate(Scheduler &scheduler,
+                                                     const std::vector<std::vector<int32_t>> &prompts, size_t maxNew,
+                                                     const OffloadFn &offload = {}) {
     StepRunner runner(*engine_, scheduler);
     for (size_t i = 0; i < prompts.size(); ++i)
       scheduler.add(i, prompts[i]);
     std::map<RequestId, std::vector<int32_t>> out;
     while (scheduler.hasWork()) {
-      const StepOutput step = runner.step();
+      const StepOutput step = runner.step(offload);
       EXPECT_TRUE(step.error.empty()) << step.error;
       std::vector<SampledToken> sampled;
-      for (const SampleRow &row : step.samples)
-        sampled.push_back({row.request, argmax(std::span(step.logits).subspan(row.row * kTinyVocab, kTinyVocab))});
+      for (const SampleRow &row : step.samples) {
+        EXPECT_EQ(row.token >= 0, step.logits.empty()) << "a step either samples on the backend or returns logits";
+        sampled.push_back(
+            {row.request,
+             row.token >= 0 ? row.token : argmax(std::span(step.logits).subspan(row.row * kTinyVocab, kTinyVocab))});
+      }
       scheduler.updateFromOutput(step.scheduled, sampled);
       for (const SampledToken &s : sampled) {
         out[s.request].push_back(s.token);
@@ -76,7 +83,7 @@ const std::vector<std::vector<int32_t>> kPrompts = {
     {2, 30, 7, 7, 18, 36}, {5, 1, 28, 14}, {9, 9, 9, 9, 9, 9, 9, 9, 9}, {4, 11, 25}};
 
 TEST_F(StepRunnerTest, PreemptionByRecomputeGivesTheSameTokensAndFreesEveryPage) {
-  engine(8); // 16-token sequences need 4 pages each: room for 2 of the 4
+  engine(8);                                     // 16-token sequences need 4 pages each: room for 2 of the 4
   Scheduler scheduler({4, 7, PolicyKind::Fcfs}); // a budget of 7 also chunks the prefills
   const auto out = generate(scheduler, kPrompts, 10);
   EXPECT_GT(scheduler.numPreemptions(), 0u);
@@ -93,6 +100,27 @@ TEST_F(StepRunnerTest, AmpleKvNeedsNoPreemption) {
   for (size_t i = 0; i < kPrompts.size(); ++i)
     EXPECT_EQ(out.at(i), expected(kPrompts[i], 10)) << "request " << i;
   EXPECT_TRUE(allPagesFree());
+}
+
+TEST_F(StepRunnerTest, BackendSamplesWhenEveryRequestIsOffloadedAcrossPreemptions) {
+  engine(8);
+  Scheduler scheduler({4, 7, PolicyKind::Fcfs});
+  const auto out =
+      generate(scheduler, kPrompts, 10, [](RequestId) { return std::optional<RowSampling>(RowSampling{}); });
+  EXPECT_GT(scheduler.numPreemptions(), 0u);
+  for (size_t i = 0; i < kPrompts.size(); ++i)
+    EXPECT_EQ(out.at(i), expected(kPrompts[i], 10)) << "request " << i;
+  EXPECT_TRUE(allPagesFree());
+}
+
+TEST_F(StepRunnerTest, ARequestThatIsNotOffloadedGetsLogitsForTheWholeStep) {
+  engine(64);
+  Scheduler scheduler({4, 64, PolicyKind::Fcfs});
+  const auto out = generate(scheduler, kPrompts, 6, [](RequestId request) {
+    return request == 2 ? std::nullopt : std::optional<RowSampling>(RowSampling{});
+  });
+  for (size_t i = 0; i < kPrompts.size(); ++i)
+    EXPECT_EQ(out.at(i), expected(kPrompts[i], 6)) << "request " << i;
 }
 
 TEST_F(StepRunnerTest, BackendFailureRemovesTheStepsRequestsAndFreesTheirKv) {

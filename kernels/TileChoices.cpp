@@ -1,0 +1,70 @@
+#include "TileChoices.h"
+
+#include "KernelArgs.h"
+
+#include <algorithm>
+
+namespace g4::kernels {
+namespace {
+
+struct Regime {
+  uint32_t minRows, maxRows;
+};
+
+// decode, verify and long prefill, without the empty ones.
+std::vector<Regime> regimes(const TileOptions &options) {
+  const uint32_t decode = options.gemvMaxTokens, verify = std::max(options.stackedMaxRows, decode);
+  std::vector<Regime> all;
+  if (decode >= 1)
+    all.push_back({1, decode});
+  if (verify > decode)
+    all.push_back({decode + 1, verify});
+  all.push_back({verify + 1, kUnboundedRows});
+  return all;
+}
+
+KernelChoiceSpec library(KernelFamily family, uint32_t minRows, uint32_t maxRows) {
+  return {minRows, maxRows, family, std::string(familyInfo(family).kernel)};
+}
+
+} // namespace
+
+std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, const TileOptions &options) {
+  std::vector<KernelChoiceSpec> choices;
+  uint32_t next = 1;
+  for (int tokens : kGemvTokens) {
+    if (next > options.gemvMaxTokens)
+      break;
+    const bool largest = tokens == kGemvTokens.back();
+    const uint32_t last = largest ? options.gemvMaxTokens : std::min(uint32_t(tokens), options.gemvMaxTokens);
+    choices.push_back({next, last, KernelFamily::Gemv, gemv(tokens, epilogue), uint32_t(tokens)});
+    next = last + 1;
+  }
+  if (options.stackedMaxRows >= next) {
+    choices.push_back(library(KernelFamily::SplitGemmStacked, next, options.stackedMaxRows));
+    next = options.stackedMaxRows + 1;
+  }
+  choices.push_back(library(KernelFamily::SplitGemm, next, kUnboundedRows));
+  return choices;
+}
+
+std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, const TileOptions &options) {
+  const int g = int(group);
+  std::vector<KernelChoiceSpec> choices;
+  for (const Regime &regime : regimes(options))
+    choices.push_back({regime.minRows, regime.maxRows, KernelFamily::Attention, attention(headDim, group),
+                       uint32_t(g4k::attentionTileTokens(g)), uint32_t(g4k::attentionTileRows(g)),
+                       g4k::attentionSharedBytes(int(headDim), g)});
+  return choices;
+}
+
+std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const TileOptions &options) {
+  const uint32_t gemmRows = std::max<uint32_t>(1, (options.moeGemmEntries + topK - 1) / std::max<uint32_t>(topK, 1));
+  std::vector<KernelChoiceSpec> choices;
+  if (gemmRows > 1)
+    choices.push_back({1, gemmRows - 1, KernelFamily::MoeExpertKernels, kMoeGateUp});
+  choices.push_back(library(KernelFamily::MoeExpertGemm, gemmRows, kUnboundedRows));
+  return choices;
+}
+
+} // namespace g4::kernels

@@ -1,0 +1,50 @@
+// The default kernel choices per batch regime, as plain data: g4-select-tiles
+// writes them into the IR (checking them against the target's shared
+// memory), and the GPU tests build the same ones for direct launches.
+//
+// Regimes by rows (tokens of the step, or logits rows of a tail pass):
+//   decode        [1, gemvMaxTokens]                  few rows, memory bound
+//   verify        [gemvMaxTokens + 1, stackedMaxRows]  drafts, chunked prefill, short extends
+//   long prefill  [stackedMaxRows + 1, unbounded]     compute bound
+// An empty regime (e.g. gemvMaxTokens = 0) is left out.
+#pragma once
+
+#include "KernelFamilies.h"
+#include "KernelNames.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace g4::kernels {
+
+struct TileOptions {
+  uint32_t gemvMaxTokens = 4;    // decode: Linear rows up to this run the GEMV kernel (measured on an H100)
+  uint32_t stackedMaxRows = 64;  // verify: cuBLASLt rows up to which hi and lo share one GEMM
+  uint32_t moeGemmEntries = 512; // MoE: (token, expert) entries from which experts run as cuBLASLt GEMMs
+};
+
+// One launch alternative: the family and kernel serving [minRows, maxRows],
+// with its tile parameters (0 where the family has none).
+struct KernelChoiceSpec {
+  uint32_t minRows = 1;
+  uint32_t maxRows = kUnboundedRows;
+  KernelFamily family = KernelFamily::Gemv;
+  std::string kernel;       // NVRTC name expression, or the library (FamilyInfo::kernel)
+  uint32_t tileTokens = 0;  // tokens per block (GEMV variant, attention tile)
+  uint32_t tileRows = 0;    // query rows per attention block (tokens x group)
+  uint32_t sharedBytes = 0; // dynamic shared memory per block
+};
+
+// Linear, GatedLinear, LmHead and the MoE router's logits: the smallest GEMV
+// variant holding the rows up to gemvMaxTokens (above the largest variant, its
+// blocks walk the rows), then the stacked split GEMM, then two split GEMMs.
+std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, const TileOptions &options);
+
+// attention<headDim, group> in every regime, with its tile (attentionTileTokens).
+std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, const TileOptions &options);
+
+// The expert kernels below moeGemmEntries (token, expert) entries, per-expert GEMMs from there.
+std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const TileOptions &options);
+
+} // namespace g4::kernels

@@ -1,0 +1,46 @@
+#include "cuda/KernelChoice.h"
+
+#include "io/Error.h"
+
+#include <algorithm>
+
+namespace g4::rt::cuda {
+
+KernelChoices::KernelChoices(const plan::Instruction &inst, const KernelTable &kernels) {
+  if (!inst.kernels())
+    return;
+  for (const plan::KernelChoice *c : *inst.kernels())
+    add(kernels::findFamily(c->family()->string_view())->family, c->kernel()->string_view(),
+        {c->min_rows(), c->max_rows(), {}, nullptr, c->tile_tokens(), c->tile_rows(), c->shared_bytes()}, kernels);
+}
+
+KernelChoices::KernelChoices(const std::vector<kernels::KernelChoiceSpec> &specs, const KernelTable &kernels) {
+  for (const kernels::KernelChoiceSpec &s : specs)
+    add(s.family, s.kernel, {s.minRows, s.maxRows, {}, nullptr, s.tileTokens, s.tileRows, s.sharedBytes}, kernels);
+}
+
+void KernelChoices::add(kernels::KernelFamily family, std::string_view kernel, KernelChoice choice,
+                        const KernelTable &table) {
+  choice.family = family;
+  if (!kernels::familyInfo(family).library)
+    choice.function = table(std::string(kernel));
+  choices_.push_back(choice);
+}
+
+void KernelChoices::throwUncovered(uint32_t rows) const {
+  throw Error("no kernel choice serves a step of " + std::to_string(rows) +
+              " rows (the plan lacks kernel choices: " + "recompile it with gemma4c compile --arch)");
+}
+
+uint32_t largestRowsServed(const plan::Program &program, kernels::KernelFamily family, uint32_t cap) {
+  const std::string_view name = kernels::familyInfo(family).name;
+  uint32_t largest = 0;
+  for (const plan::Instruction *inst : *program.instructions())
+    if (inst->kernels())
+      for (const plan::KernelChoice *c : *inst->kernels())
+        if (c->family()->string_view() == name && c->min_rows() <= cap)
+          largest = std::max(largest, std::min(c->max_rows(), cap));
+  return largest;
+}
+
+} // namespace g4::rt::cuda

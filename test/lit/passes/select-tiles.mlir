@@ -1,0 +1,129 @@
+// RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles %s | FileCheck %s
+// RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles="gemv-max-tokens=8 stacked-max-rows=32" %s | FileCheck %s --check-prefix=OPTS
+// RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles=arch=sm_80 %s | FileCheck %s --check-prefix=SM80
+// RUN: not g4-opt --split-input-file --g4-select-tiles=arch=sm_89 %s 2>&1 | FileCheck %s --check-prefix=SM89
+// RUN: not g4-opt --g4-select-tiles=arch=sm_75 %s 2>&1 | FileCheck %s --check-prefix=ARCH
+
+// ARCH: error: g4-select-tiles: unknown arch 'sm_75' (supported: sm_80, sm_89, sm_90a, sm_100a)
+
+// Projections: the smallest GEMV variant per decode row count (the epilogue
+// from the op), the stacked split GEMM in the verify regime, two split GEMMs
+// in long prefill. The module records the target.
+
+// CHECK-LABEL: module @projections attributes {g4k.arch = "sm_90a"}
+// CHECK: g4.linear {{.*}}g4k.tiles = [
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<1, g4k::PlainEpilogue>", max_rows = 1 : i64, min_rows = 1 : i64, tile_tokens = 1 : i64},
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<2, g4k::PlainEpilogue>", max_rows = 2 : i64, min_rows = 2 : i64, tile_tokens = 2 : i64},
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
+// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 5 : i64},
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// CHECK: g4.gated_linear {{.*}}kernel = "g4k::gemv<1, g4k::GeluTanhGateEpilogue>"
+// CHECK: g4.lm_head {{.*}}kernel = "g4k::gemv<1, g4k::SoftcapEpilogue>"
+// With gemv-max-tokens=8 the decode regime takes gemv<8> for 5 to 8 rows; a
+// stacked-max-rows below it leaves no verify regime for the stacked GEMM.
+// OPTS-LABEL: module @projections
+// OPTS: g4.linear {{.*}}kernel = "g4k::gemv<8, g4k::PlainEpilogue>", max_rows = 8 : i64, min_rows = 5 : i64, tile_tokens = 8 : i64},
+// OPTS-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 32 : i64, min_rows = 9 : i64},
+// OPTS-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 33 : i64}]
+module @projections {
+  func.func @forward(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>, %g: tensor<96x64xbf16>, %u: tensor<96x64xbf16>,
+                     %table: tensor<512x64xbf16>) -> (tensor<?x128xf32>, tensor<?x96xf32>, tensor<?x512xf32>) {
+    %y = g4.linear %x, %w : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+    %h = g4.gated_linear %x, %g, %u : tensor<?x64xf32>, tensor<96x64xbf16> -> tensor<?x96xf32>
+    %l = g4.lm_head %x, %table {softcap = 30.0 : f32} : tensor<?x64xf32>, tensor<512x64xbf16> -> tensor<?x512xf32>
+    return %y, %h, %l : tensor<?x128xf32>, tensor<?x96xf32>, tensor<?x512xf32>
+  }
+}
+
+// -----
+
+// Attention of head_dim 256 (sliding, 2 query heads per KV head: tiles of 8
+// tokens) and 512 (full, 8 per KV head: tiles of 2 tokens) in the decode,
+// verify and long-prefill regimes, each tile's shared memory recorded; both
+// fit sm_90a's 227 KB and sm_80's 163 KB.
+
+// CHECK-LABEL: module @attention
+// CHECK: g4.attention {{.*}}g4k.tiles = [
+// CHECK-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 49408 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
+// CHECK-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", max_rows = 64 : i64, min_rows = 5 : i64, shared_bytes = 49408 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
+// CHECK-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", min_rows = 65 : i64, shared_bytes = 49408 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}]
+// CHECK: g4.attention {{.*}}g4k.tiles = [
+// CHECK-SAME: {family = "attention", kernel = "g4k::attention<512, 8>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 98560 : i64, tile_rows = 16 : i64, tile_tokens = 2 : i64},
+// CHECK-SAME: min_rows = 65 : i64, shared_bytes = 98560 : i64
+// SM80-LABEL: module @attention attributes {g4k.arch = "sm_80"}
+// SM80: kernel = "g4k::attention<512, 8>"
+module @attention {
+  func.func @forward(%q: tensor<?x1024xf32>, %k: tensor<?x512xf32>, %fq: tensor<?x4096xf32>, %fk: tensor<?x512xf32>,
+                     %pos: tensor<?xi32>) -> (tensor<?x1024xf32>, tensor<?x4096xf32>) {
+    %s = g4.attention %q, %pos, %k, %k {layer = 0 : i64, cache_layer = 0 : i64,
+           kind = #g4.attention_kind<sliding>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+           head_dim = 256 : i64, window = 512 : i64, scale = 1.0 : f32}
+        : tensor<?x1024xf32>, tensor<?xi32>, tensor<?x512xf32>, tensor<?x512xf32> -> tensor<?x1024xf32>
+    %f = g4.attention %fq, %pos, %fk, %fk {layer = 1 : i64, cache_layer = 1 : i64,
+           kind = #g4.attention_kind<full>, num_heads = 8 : i64, num_kv_heads = 1 : i64,
+           head_dim = 512 : i64, window = 0 : i64, scale = 1.0 : f32}
+        : tensor<?x4096xf32>, tensor<?xi32>, tensor<?x512xf32>, tensor<?x512xf32> -> tensor<?x4096xf32>
+    return %s, %f : tensor<?x1024xf32>, tensor<?x4096xf32>
+  }
+}
+
+// -----
+
+// A head_dim-512 layer with 32 query heads per KV head takes 32-row tiles:
+// 131328 bytes of shared memory fit sm_90a (227 KB) and sm_80 (163 KB), not
+// sm_89 (99 KB), where the op is rejected.
+
+// CHECK-LABEL: module @wide_group
+// CHECK: kernel = "g4k::attention<512, 32>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 131328 : i64, tile_rows = 32 : i64, tile_tokens = 1 : i64
+// SM80-LABEL: module @wide_group
+// SM80: shared_bytes = 131328 : i64
+// SM89: error: 'g4.attention' op needs 131328 bytes of shared memory per block for g4k::attention<512, 32> in the decode regime; sm_89 allows 101376
+module @wide_group {
+  func.func @forward(%q: tensor<?x16384xf32>, %k: tensor<?x512xf32>, %pos: tensor<?xi32>) -> tensor<?x16384xf32> {
+    %o = g4.attention %q, %pos, %k, %k {layer = 0 : i64, cache_layer = 0 : i64,
+           kind = #g4.attention_kind<full>, num_heads = 32 : i64, num_kv_heads = 1 : i64,
+           head_dim = 512 : i64, window = 0 : i64, scale = 1.0 : f32}
+        : tensor<?x16384xf32>, tensor<?xi32>, tensor<?x512xf32>, tensor<?x512xf32> -> tensor<?x16384xf32>
+    return %o : tensor<?x16384xf32>
+  }
+}
+
+// -----
+
+// MoE: the router's logits projection takes the projection choices; the
+// experts run as kernels below 512 (token, expert) entries (64 tokens at
+// top-8) and as per-expert cuBLASLt GEMMs from there.
+
+// CHECK-LABEL: module @moe
+// CHECK: g4.moe_router {{.*}}kernel = "g4k::gemv<1, g4k::PlainEpilogue>"
+// CHECK: g4.moe_experts {{.*}}g4k.tiles = [
+// CHECK-SAME: {family = "moe_experts", kernel = "g4k::moeGateUp", max_rows = 63 : i64, min_rows = 1 : i64},
+// CHECK-SAME: {family = "moe_experts_cublaslt", kernel = "cublasLt", min_rows = 64 : i64}]
+module @moe {
+  func.func @forward(%x: tensor<?x64xf32>, %proj: tensor<16x64xbf16>, %scale: tensor<64xbf16>,
+                     %pes: tensor<16xbf16>, %gate_up: tensor<16x64x64xbf16>,
+                     %down: tensor<16x64x32xbf16>) -> tensor<?x64xf32> {
+    %w, %ids = g4.moe_router %x, %proj, %scale, %pes {top_k = 8 : i64, eps = 1.0e-06 : f32}
+        : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<64xbf16>, tensor<16xbf16> -> tensor<?x8xf32>, tensor<?x8xi32>
+    %y = g4.moe_experts %x, %w, %ids, %gate_up, %down
+        : tensor<?x64xf32>, tensor<?x8xf32>, tensor<?x8xi32>, tensor<16x64x64xbf16>, tensor<16x64x32xbf16>
+          -> tensor<?x64xf32>
+    return %y : tensor<?x64xf32>
+  }
+}
+
+// -----
+
+// The CUDA attention kernels read K/V in 16-byte chunks: head_dim must be a
+// multiple of 8.
+
+module @odd_head_dim {
+  func.func @forward(%q: tensor<?x80xf32>, %k: tensor<?x20xf32>, %pos: tensor<?xi32>) -> tensor<?x80xf32> {
+    // expected-error @+1 {{head_dim 20 is not a multiple of 8, which the CUDA attention kernels need}}
+    %o = g4.attention %q, %pos, %k, %k {layer = 0 : i64, cache_layer = 0 : i64,
+           kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 1 : i64,
+           head_dim = 20 : i64, window = 0 : i64, scale = 1.0 : f32}
+        : tensor<?x80xf32>, tensor<?xi32>, tensor<?x20xf32>, tensor<?x20xf32> -> tensor<?x80xf32>
+    return %o : tensor<?x80xf32>
+  }
+}
