@@ -21,4 +21,5 @@ ldd $stage/bin/* | awk '/=> \// {print $3}' | sort -u |
   xargs -r -I{} cp -L {} $stage/lib/
 G4_BUILD_DIR=$build tools/gpu/make-plans.sh $stage/plans "${1:-sm_90a}"
 tar czf $stage/carry.tgz -C $stage bin lib plans
+rm -rf $stage/bin $stage/lib $stage/plans # unpacked, they would overflow the device tool's 64 MiB
 ls -la $stage/carry.tgz
