@@ -18,8 +18,8 @@ struct TokenLogprob {
 };
 
 struct PositionLogprobs {
-  TokenLogprob chosen;            // the sampled token
-  std::vector<TokenLogprob> top;  // the `topN` most likely, descending (ties: lower id first)
+  TokenLogprob chosen;           // the sampled token
+  std::vector<TokenLogprob> top; // the `topN` most likely, descending (ties: lower id first)
 };
 
 // logits: [vocab], the raw row the token was sampled from.

@@ -13,10 +13,7 @@ void checkRowSampling(const RowSampling &row) {
 }
 
 int32_t sampleRow(std::span<const float> logits, const RowSampling &row) {
-  Candidates candidates;
-  candidates.items.reserve(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i)
-    candidates.items.push_back({int32_t(i), logits[i]});
+  Candidates candidates = Candidates::fromLogits(logits);
   if (row.temperature == 0) {
     GreedyStage().apply(candidates);
   } else {

@@ -38,10 +38,7 @@ void SamplerChain::add(std::unique_ptr<SamplerStage> stage) {
 }
 
 int32_t SamplerChain::sample(std::span<const float> logits) {
-  Candidates candidates;
-  candidates.items.reserve(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i)
-    candidates.items.push_back({int32_t(i), logits[i]});
+  Candidates candidates = Candidates::fromLogits(logits);
   for (const auto &stage : stages_)
     stage->apply(candidates);
   if (candidates.selected < 0 || size_t(candidates.selected) >= candidates.items.size())

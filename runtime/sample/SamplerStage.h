@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace g4::rt {
@@ -17,6 +18,8 @@ struct Candidates {
   bool sorted = false;   // items are by logit, descending; ties: lower id first
   int32_t selected = -1; // index into items, set by a selecting stage
 
+  // Every token of a logits row, in id order.
+  static Candidates fromLogits(std::span<const float> logits);
   // Sorts items as `sorted` describes (no-op when already sorted).
   void sort();
 };

@@ -8,6 +8,14 @@
 
 namespace g4::rt {
 
+Candidates Candidates::fromLogits(std::span<const float> logits) {
+  Candidates candidates;
+  candidates.items.reserve(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i)
+    candidates.items.push_back({int32_t(i), logits[i]});
+  return candidates;
+}
+
 void Candidates::sort() {
   if (sorted)
     return;

@@ -20,24 +20,7 @@ constexpr const char *kVariantNames[] = {"simt", "mma-tiles", "mma-decode"};
 
 // Median microseconds of `runs` launches of `variant` over the fixture's step.
 double timeVariant(OpHarness &h, AttentionFixture &f, AttentionVariant variant, int runs) {
-  CUevent begin, end;
-  G4_CUDA_CALL(rt::cuda::driver(), cuEventCreate, &begin, CU_EVENT_DEFAULT);
-  G4_CUDA_CALL(rt::cuda::driver(), cuEventCreate, &end, CU_EVENT_DEFAULT);
-  std::vector<float> times;
-  for (int r = 0; r < runs + 2; ++r) {
-    G4_CUDA_CALL(rt::cuda::driver(), cuEventRecord, begin, h.device().stream());
-    f.launch(variant);
-    G4_CUDA_CALL(rt::cuda::driver(), cuEventRecord, end, h.device().stream());
-    G4_CUDA_CALL(rt::cuda::driver(), cuEventSynchronize, end);
-    float ms = 0;
-    G4_CUDA_CALL(rt::cuda::driver(), cuEventElapsedTime, &ms, begin, end);
-    if (r >= 2)
-      times.push_back(ms);
-  }
-  rt::cuda::driver().cuEventDestroy(begin);
-  rt::cuda::driver().cuEventDestroy(end);
-  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-  return times[times.size() / 2] * 1e3;
+  return h.medianMicroseconds(runs, [&](int) { f.launch(variant); });
 }
 
 // Visible keys summed over the queries of `count` tokens at positions first.. of one sequence.

@@ -41,24 +41,9 @@ TEST(LinearPerf, DISABLED_LinearThroughput) {
     for (uint32_t rows : {1u, 2u, 4u, 8u, 16u, 32u, 64u}) {
       double us[2];
       for (int path = 0; path < 2; ++path) {
-        CUevent begin, end;
-        G4_CUDA_CALL(rt::cuda::driver(), cuEventCreate, &begin, CU_EVENT_DEFAULT);
-        G4_CUDA_CALL(rt::cuda::driver(), cuEventCreate, &end, CU_EVENT_DEFAULT);
-        std::vector<float> times;
-        for (int r = 0; r < kRuns + 2; ++r) {
-          G4_CUDA_CALL(rt::cuda::driver(), cuEventRecord, begin, h.device().stream());
+        us[path] = h.medianMicroseconds(kRuns, [&](int r) {
           rt::cuda::runLinear(h.env(), {x, weights[r % copies], 0, y, s.in, s.out, {}, 0, &paths[path]}, rows);
-          G4_CUDA_CALL(rt::cuda::driver(), cuEventRecord, end, h.device().stream());
-          G4_CUDA_CALL(rt::cuda::driver(), cuEventSynchronize, end);
-          float ms = 0;
-          G4_CUDA_CALL(rt::cuda::driver(), cuEventElapsedTime, &ms, begin, end);
-          if (r >= 2)
-            times.push_back(ms);
-        }
-        rt::cuda::driver().cuEventDestroy(begin);
-        rt::cuda::driver().cuEventDestroy(end);
-        std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-        us[path] = times[times.size() / 2] * 1e3;
+        });
       }
       const double bytes = 2.0 * s.in * s.out;
       std::printf("%-22s %6u %10.1f %10.1f %10.0f\n", s.what, rows, us[0], us[1], bytes / std::min(us[0], us[1]) / 1e3);

@@ -5,6 +5,7 @@
 #include "cuda/CudaCheck.h"
 #include "io/Float16.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -85,6 +86,28 @@ std::vector<int32_t> OpHarness::downloadInts(CUdeviceptr p, size_t n) {
   std::vector<int32_t> values(n);
   G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyDtoH, values.data(), p, n * 4);
   return values;
+}
+
+double OpHarness::medianMicroseconds(int runs, const std::function<void(int run)> &launch) {
+  const rt::cuda::DriverApi &api = rt::cuda::driver();
+  CUevent begin, end;
+  G4_CUDA_CALL(api, cuEventCreate, &begin, CU_EVENT_DEFAULT);
+  G4_CUDA_CALL(api, cuEventCreate, &end, CU_EVENT_DEFAULT);
+  std::vector<float> times;
+  for (int r = 0; r < runs + 2; ++r) {
+    G4_CUDA_CALL(api, cuEventRecord, begin, device_.stream());
+    launch(r);
+    G4_CUDA_CALL(api, cuEventRecord, end, device_.stream());
+    G4_CUDA_CALL(api, cuEventSynchronize, end);
+    float ms = 0;
+    G4_CUDA_CALL(api, cuEventElapsedTime, &ms, begin, end);
+    if (r >= 2)
+      times.push_back(ms);
+  }
+  api.cuEventDestroy(begin);
+  api.cuEventDestroy(end);
+  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+  return times[times.size() / 2] * 1e3;
 }
 
 std::vector<float> randomValues(size_t n, std::mt19937 &rng, float scale) {

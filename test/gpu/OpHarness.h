@@ -13,6 +13,7 @@
 #include "plan/PlanFile.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -35,6 +36,9 @@ public:
   CUdeviceptr poisoned(size_t n);
   std::vector<float> download(CUdeviceptr p, size_t n);
   std::vector<int32_t> downloadInts(CUdeviceptr p, size_t n);
+  // Median GPU time in microseconds of `runs` calls of `launch` on the stream
+  // (two untimed calls first), each timed alone between events.
+  double medianMicroseconds(int runs, const std::function<void(int run)> &launch);
 
 private:
   CUdeviceptr keep(rt::cuda::DeviceBuffer buffer);

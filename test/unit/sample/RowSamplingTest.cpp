@@ -13,17 +13,10 @@
 namespace g4::rt {
 namespace {
 
-Candidates candidates(const std::vector<float> &logits) {
-  Candidates c;
-  for (size_t i = 0; i < logits.size(); ++i)
-    c.items.push_back({int32_t(i), logits[i]});
-  return c;
-}
-
 TEST(SelectByUniform, WalksTheKeptTokensInIdOrder) {
   // Top-2 keeps ids 1 (weight 1) and 0 (weight e^-2 = 0.135), sorted 1 first;
   // the draw walks id 0 first: u = 0.05 (target 0.057) falls in id 0's share.
-  Candidates c = candidates({1.0f, 3.0f, -5.0f, -5.0f});
+  Candidates c = Candidates::fromLogits(std::vector<float>{1.0f, 3.0f, -5.0f, -5.0f});
   TopKStage(2).apply(c);
   ASSERT_TRUE(c.sorted);
   selectByUniform(c, 0.05);
@@ -33,7 +26,7 @@ TEST(SelectByUniform, WalksTheKeptTokensInIdOrder) {
 }
 
 TEST(SelectByUniform, SplitsEqualWeightsEvenly) {
-  Candidates c = candidates({0.5f, 0.5f, 0.5f, 0.5f});
+  Candidates c = Candidates::fromLogits(std::vector<float>{0.5f, 0.5f, 0.5f, 0.5f});
   for (const auto &[u, id] : {std::pair{0.0, 0}, {0.24, 0}, {0.26, 1}, {0.6, 2}, {0.99, 3}}) {
     selectByUniform(c, u);
     EXPECT_EQ(c.items[size_t(c.selected)].id, id) << "u " << u;

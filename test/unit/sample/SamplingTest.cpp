@@ -15,13 +15,6 @@
 namespace g4::rt {
 namespace {
 
-Candidates candidates(const std::vector<float> &logits) {
-  Candidates c;
-  for (size_t i = 0; i < logits.size(); ++i)
-    c.items.push_back({int32_t(i), logits[i]});
-  return c;
-}
-
 std::string errorOf(const std::function<void()> &f) {
   try {
     f();
@@ -35,7 +28,7 @@ TEST(PenaltyStage, RepetitionDividesPositiveAndMultipliesNegativeLogitsOfPromptA
   const int32_t prompt[] = {0, 1};
   PenaltyStage stage({2.0f, 0, 0}, prompt);
   stage.accept(2);
-  Candidates c = candidates({4.0f, -1.0f, 3.0f, 5.0f});
+  Candidates c = Candidates::fromLogits(std::vector<float>{4.0f, -1.0f, 3.0f, 5.0f});
   stage.apply(c);
   EXPECT_FLOAT_EQ(c.items[0].logit, 2.0f);
   EXPECT_FLOAT_EQ(c.items[1].logit, -2.0f);
@@ -48,14 +41,14 @@ TEST(PenaltyStage, PresenceAndFrequencyCountOnlyGeneratedTokens) {
   PenaltyStage stage({1, 0.5f, 0.25f}, prompt);
   for (int32_t t : {1, 1, 1, 2})
     stage.accept(t);
-  Candidates c = candidates({0, 0, 0, 0});
+  Candidates c = Candidates::fromLogits(std::vector<float>{0, 0, 0, 0});
   stage.apply(c);
   EXPECT_FLOAT_EQ(c.items[0].logit, 0);
   EXPECT_FLOAT_EQ(c.items[1].logit, -(0.5f + 3 * 0.25f));
   EXPECT_FLOAT_EQ(c.items[2].logit, -(0.5f + 0.25f));
   EXPECT_FLOAT_EQ(c.items[3].logit, 0); // the prompt is not penalized
   stage.reset();
-  Candidates fresh = candidates({0, 0, 0, 0});
+  Candidates fresh = Candidates::fromLogits(std::vector<float>{0, 0, 0, 0});
   stage.apply(fresh);
   EXPECT_FLOAT_EQ(fresh.items[1].logit, 0);
 }
@@ -66,7 +59,7 @@ TEST(PenaltyStage, RejectsOutOfRangeParametersAndReorderedCandidates) {
   EXPECT_EQ(errorOf([] { PenaltyStage({1, 0, -3}, {}); }), "frequency penalty must be in [-2, 2], got -3.000000");
   PenaltyStage stage({1, 1, 0}, {});
   stage.accept(0);
-  Candidates sorted = candidates({1, 2});
+  Candidates sorted = Candidates::fromLogits(std::vector<float>{1, 2});
   sorted.sort();
   EXPECT_EQ(errorOf([&] { stage.apply(sorted); }),
             "penalty stage: candidates must be the full vocabulary in id order (put it first in the chain)");
@@ -74,7 +67,7 @@ TEST(PenaltyStage, RejectsOutOfRangeParametersAndReorderedCandidates) {
 
 TEST(MinPStage, KeepsTokensWithinAFactorOfTheMostLikely) {
   // probabilities proportional to e^logit: 1, e^-1 (0.37), e^-2 (0.14), e^-3 (0.05)
-  Candidates c = candidates({0, -1, -2, -3});
+  Candidates c = Candidates::fromLogits(std::vector<float>{0, -1, -2, -3});
   MinPStage(0.1f).apply(c);
   ASSERT_EQ(c.items.size(), 3u);
   EXPECT_EQ(c.items[2].id, 2);
