@@ -22,6 +22,22 @@ struct CausalWindowMask {
   }
 };
 
+// The keys split `split` of a tile reads: the tile's visible range (from the
+// window's start before its first token to its last token), cut into whole
+// tiles of `tileKeys` shared among the splits. It may be empty.
+struct KeyRange {
+  int begin, end;
+};
+__device__ __forceinline__ KeyRange splitKeyRange(const AttentionArgs &a, int firstPosition, int count, int split,
+                                                  int tileKeys) {
+  const int keyBegin = a.window > 0 ? max(0, firstPosition - a.window + 1) : 0;
+  const int keyEnd = firstPosition + count;
+  const int keyTiles = (keyEnd - keyBegin + tileKeys - 1) / tileKeys;
+  const int tilesPerSplit = (keyTiles + a.splits - 1) / a.splits;
+  const int begin = keyBegin + split * tilesPerSplit * tileKeys;
+  return {begin, min(keyEnd, begin + tilesPerSplit * tileKeys)};
+}
+
 template <int kHeadDim, int kGroup, class Mask = CausalWindowMask>
 __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs a) {
   enterDependentGrid();
@@ -56,12 +72,8 @@ __global__ void __launch_bounds__(kAttentionWarps * 32) attention(AttentionArgs 
     reinterpret_cast<float4 *>(qs)[i] = v;
   }
 
-  const int keyBegin = a.window > 0 ? max(0, p0 - a.window + 1) : 0;
-  const int keyEnd = p0 + count;
-  const int keyTiles = (keyEnd - keyBegin + kKeys - 1) / kKeys;
-  const int tilesPerSplit = (keyTiles + a.splits - 1) / a.splits;
-  const int myBegin = keyBegin + split * tilesPerSplit * kKeys;
-  const int myEnd = min(keyEnd, myBegin + tilesPerSplit * kKeys);
+  const KeyRange keys = splitKeyRange(a, p0, count, split, kKeys);
+  const int myBegin = keys.begin, myEnd = keys.end;
   const int *pageRow = a.kv.pageTable + (long long)a.tokenSequence[t0] * a.kv.pageTableStride;
   const bf16 *pool = a.kv.pool + (long long)kvHead * kHeadDim;
 

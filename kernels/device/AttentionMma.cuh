@@ -69,12 +69,8 @@ __global__ void __launch_bounds__(attentionMmaThreads(kHeadDim, kRowWarps)) atte
     *reinterpret_cast<uint2 *>(qs + r * kStride + c * 4) = make_uint2(packBf16(v.x, v.y), packBf16(v.z, v.w));
   }
 
-  const int keyBegin = a.window > 0 ? max(0, p0 - a.window + 1) : 0;
-  const int keyEnd = p0 + count;
-  const int keyTiles = (keyEnd - keyBegin + kKeys - 1) / kKeys;
-  const int tilesPerSplit = (keyTiles + a.splits - 1) / a.splits;
-  const int myBegin = keyBegin + split * tilesPerSplit * kKeys;
-  const int myEnd = min(keyEnd, myBegin + tilesPerSplit * kKeys);
+  const KeyRange keys = splitKeyRange(a, p0, count, split, kKeys);
+  const int myBegin = keys.begin, myEnd = keys.end;
   const int myTiles = myEnd > myBegin ? (myEnd - myBegin + kKeys - 1) / kKeys : 0;
   const int *pageRow = a.kv.pageTable + (long long)a.tokenSequence[t0] * a.kv.pageTableStride;
   const bf16 *pool = a.kv.pool + (long long)kvHead * kHeadDim;

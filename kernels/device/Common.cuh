@@ -48,34 +48,31 @@ __device__ __forceinline__ float warpMax(float v) {
   return v;
 }
 
-// Sum over a block of kThreads threads (a multiple of 32); every thread gets
-// the result. `scratch` holds kThreads / 32 floats and may be reused after.
-template <int kThreads> __device__ __forceinline__ float blockSum(float v, float *scratch) {
-  v = warpSum(v);
+// Reduction over a block of kThreads threads (a multiple of 32) with the warp
+// reduction `warpReduce` and its identity; every thread gets the result.
+// `scratch` holds kThreads / 32 floats and may be reused after.
+template <int kThreads, class WarpReduce>
+__device__ __forceinline__ float blockReduce(float v, float *scratch, WarpReduce warpReduce, float identity) {
+  v = warpReduce(v);
   if constexpr (kThreads > 32) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     if (lane == 0)
       scratch[warp] = v;
     __syncthreads();
-    v = lane < kThreads / 32 ? scratch[lane] : 0.0f;
-    v = warpSum(v);
+    v = warpReduce(lane < kThreads / 32 ? scratch[lane] : identity);
     __syncthreads();
   }
   return v;
 }
 
+template <int kThreads> __device__ __forceinline__ float blockSum(float v, float *scratch) {
+  return blockReduce<kThreads>(
+      v, scratch, [](float x) { return warpSum(x); }, 0.0f);
+}
+
 template <int kThreads> __device__ __forceinline__ float blockMax(float v, float *scratch) {
-  v = warpMax(v);
-  if constexpr (kThreads > 32) {
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    if (lane == 0)
-      scratch[warp] = v;
-    __syncthreads();
-    v = lane < kThreads / 32 ? scratch[lane] : -__int_as_float(0x7f800000);
-    v = warpMax(v);
-    __syncthreads();
-  }
-  return v;
+  return blockReduce<kThreads>(
+      v, scratch, [](float x) { return warpMax(x); }, -__int_as_float(0x7f800000));
 }
 
 // Programmatic dependent launch (sm_90+). The runtime may launch a kernel

@@ -179,9 +179,8 @@ Command addBenchCommand(CLI::App &parent) {
   cmd->add_option("--min-p", args->config.sampling.minP, "Keep tokens at least min_p times the most likely")
       ->check(CLI::Range(0.0f, 1.0f))
       ->capture_default_str();
-  cmd->add_option("--weights", args->weights, "Folder of the weight files (default: the plan's checkpoint_dir)");
   cmd->add_option("--json", args->json, "Also write the results to this JSON file");
-  addDeviceOption(cmd, args->device);
+  addModelOptions(cmd, args->weights, args->device);
   addCudaOptions(cmd, args->cuda);
   return {cmd, [args] { return run(*args); }};
 }

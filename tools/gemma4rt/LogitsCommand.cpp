@@ -45,10 +45,9 @@ Command addLogitsCommand(CLI::App &parent) {
   cmd->add_option("plan", args->plan, "Plan file (.g4plan)")->required();
   cmd->add_option("--tokens", args->tokens, "Token ids, comma-separated")->delimiter(',')->required();
   cmd->add_option("-o,--output", args->output, "Output safetensors file")->required();
-  args->prefillOption = cmd->add_option("--prefill-len", args->prefillLength,
-                                        "Tokens in the prefill step, P (default: T/2, at least 1)");
-  addDeviceOption(cmd, args->device);
-  cmd->add_option("--weights", args->weights, "Folder of the weight files (default: the plan's checkpoint_dir)");
+  args->prefillOption =
+      cmd->add_option("--prefill-len", args->prefillLength, "Tokens in the prefill step, P (default: T/2, at least 1)");
+  addModelOptions(cmd, args->weights, args->device);
   return {cmd, [args] { return run(*args); }};
 }
 

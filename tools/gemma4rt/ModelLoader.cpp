@@ -69,7 +69,8 @@ std::unique_ptr<LoadedModel> loadModel(const ModelRequest &request) {
 #endif
 }
 
-void addDeviceOption(CLI::App *command, Device &device) {
+void addModelOptions(CLI::App *command, std::string &weights, Device &device) {
+  command->add_option("--weights", weights, "Folder of the weight files (default: the plan's checkpoint_dir)");
   const std::map<std::string, Device> devices = {{"cpu", Device::Cpu}, {"cuda", Device::Cuda}};
   command->add_option("--device", device, "Backend: cpu (the reference) or cuda (a GPU)")
       ->transform(CLI::CheckedTransformer(devices, CLI::ignore_case))

@@ -59,10 +59,10 @@ public:
 // was built without CUDA support".
 std::unique_ptr<LoadedModel> loadModel(const ModelRequest &request);
 
-// --device cpu|cuda.
-void addDeviceOption(CLI::App *command, Device &device);
+// --weights (the folder of the weight files) and --device cpu|cuda: every command that loads a model.
+void addModelOptions(CLI::App *command, std::string &weights, Device &device);
 // --gpu, --max-step-tokens, --kv-memory-fraction,
-// --sliding-full-ratio, --no-cuda-graphs, --cuda-sync, --profile.
+// --sliding-full-ratio, --no-cuda-graphs, --no-programmatic-launch, --cuda-sync, --profile.
 void addCudaOptions(CLI::App *command, CudaSettings &settings);
 
 } // namespace g4::tools

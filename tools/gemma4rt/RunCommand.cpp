@@ -38,8 +38,8 @@ void printStats(const rt::GenerationStats &s) {
 
 int runTokens(const RunArgs &args) {
   const uint64_t tokens = args.tokens.size() + uint64_t(args.maxNewTokens);
-  const std::unique_ptr<LoadedModel> model = loadModel(
-      {args.plan, args.weights, 1, uint32_t(std::min<uint64_t>(tokens, UINT32_MAX)), args.device, {}});
+  const std::unique_ptr<LoadedModel> model =
+      loadModel({args.plan, args.weights, 1, uint32_t(std::min<uint64_t>(tokens, UINT32_MAX)), args.device, {}});
   const rt::GenerationRequest request{args.tokens, args.maxNewTokens, args.sampling, !args.ignoreEos};
   const rt::GenerationResult result = rt::generate(model->engine(), {&request, 1});
   std::string line;
@@ -62,8 +62,8 @@ int runPrompt(const RunArgs &args) {
   prompt.insert(prompt.end(), ids.begin(), ids.end());
 
   const uint64_t tokens = prompt.size() + uint64_t(args.maxNewTokens);
-  const std::unique_ptr<LoadedModel> model = loadModel(
-      {args.plan, args.weights, 1, uint32_t(std::min<uint64_t>(tokens, UINT32_MAX)), args.device, {}});
+  const std::unique_ptr<LoadedModel> model =
+      loadModel({args.plan, args.weights, 1, uint32_t(std::min<uint64_t>(tokens, UINT32_MAX)), args.device, {}});
   const rt::GenerationRequest request{prompt, args.maxNewTokens, args.sampling, !args.ignoreEos};
   const rt::GenerationResult result = rt::generate(model->engine(), {&request, 1});
   std::cout << text.tokenizer->decode(result.tokens[0], true) << "\n";
@@ -128,9 +128,8 @@ Command addRunCommand(CLI::App &parent) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--seed", args->sampling.seed, "Seed of the sampling RNG")->capture_default_str();
-  cmd->add_option("--weights", args->weights, "Folder of the weight files (default: the plan's checkpoint_dir)");
   cmd->add_flag("--ignore-eos", args->ignoreEos, "Keep generating after an end-of-sequence token");
-  addDeviceOption(cmd, args->device);
+  addModelOptions(cmd, args->weights, args->device);
   return {cmd, [args] { return run(*args); }};
 }
 

@@ -49,8 +49,8 @@ int serve(const ServeArgs &args) {
 
   LoadProgress progress(args.plan);
   const rt::PlanFile probe(args.plan);
-  const uint32_t maxModelLen = std::min(args.maxModelLen ? args.maxModelLen : kDefaultMaxModelLen,
-                                        probe.model().max_position_embeddings());
+  const uint32_t maxModelLen =
+      std::min(args.maxModelLen ? args.maxModelLen : kDefaultMaxModelLen, probe.model().max_position_embeddings());
   const uint32_t kvSequences =
       args.kvCacheTokens ? std::max<uint32_t>(1, args.kvCacheTokens / maxModelLen) : args.maxNumSeqs;
   const std::unique_ptr<LoadedModel> model =
@@ -62,7 +62,7 @@ int serve(const ServeArgs &args) {
   rt::server::ChatRenderer renderChat;
   if (text.chatTemplate)
     renderChat = [&text, mutex = std::make_shared<std::mutex>()](const nlohmann::json &messages,
-                                                                  const rt::ChatRenderOptions &options) {
+                                                                 const rt::ChatRenderOptions &options) {
       std::lock_guard lock(*mutex);
       return text.chatTemplate->render(messages, options);
     };
@@ -121,8 +121,7 @@ Command addServeCommand(CLI::App &parent) {
   cmd->add_option("--reasoning-parser", args->reasoningParser,
                   "Chat completions: move Gemma 4 thinking into `reasoning_content` (as vLLM's parser of that name)")
       ->check(CLI::IsMember({"gemma4"}));
-  cmd->add_option("--weights", args->weights, "Folder of the weight files (default: the plan's checkpoint_dir)");
-  addDeviceOption(cmd, args->device);
+  addModelOptions(cmd, args->weights, args->device);
   addCudaOptions(cmd, args->cuda);
   return {cmd, [args] { return serve(*args); }};
 }

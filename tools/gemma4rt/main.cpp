@@ -8,7 +8,7 @@
 #include <vector>
 
 int main(int argc, char **argv) {
-  CLI::App app{"gemma4rt: run gemma4 execution plans compiled by gemma4c (CPU reference backend)"};
+  CLI::App app{"gemma4rt: run gemma4 execution plans compiled by gemma4c on the CPU reference or a CUDA GPU"};
   app.require_subcommand(1);
   std::vector<g4::tools::Command> commands = {
       g4::tools::addRunCommand(app),
