@@ -2,7 +2,7 @@
 # Runs on the GPU machine (device tool), from the repository root, with
 # .device/carry.tgz from tools/gpu/pack.sh carried along: the GPU tests, then
 # the benchmarks. Writes logs under $OUT (default: .device/out).
-#   STAGES="tests perf tiny e4b moe prefill profile torch torch-moe"   which parts to run
+#   STAGES="tests perf tiny e4b moe prefill profile profile-steps torch torch-moe"   which parts to run
 #   (default: tests tiny e4b moe)
 #   G4_STAGE=.device   the folder tools/gpu/pack.sh packed (carry $G4_STAGE)
 #   GTEST_FILTER       narrows the tests stage
@@ -63,6 +63,18 @@ for stage in $stages; do
     for plan in gemma-4-E4B-it gemma-4-26B-A4B-it; do
       T 150 $bin/gemma4rt bench $plans/$plan.g4plan --device cuda --num-prompts 64 --input-len 1000 --output-len 16 \
         --concurrency 64 --profile 2>&1 | tail -22 | tee -a "$out/profile.log"
+    done
+    ;;
+  profile-steps)
+    # Decode alone is the difference of two runs that prefill alike: N + 100 vs 1 output tokens.
+    log "per-op GPU time by step kind: prefill 8192; batch 1 and batch 64 (1000 in), 1 vs 101 out"
+    for plan in gemma-4-E4B-it gemma-4-26B-A4B-it; do
+      for run in "1 8192 1 1" "1 1000 1 1" "1 1000 101 1" "64 1000 1 64" "64 1000 101 64"; do
+        set -- $run
+        echo "-- $plan prompts $1 in $2 out $3 concurrency $4" | tee -a "$out/profile-steps.log"
+        T 120 $bin/gemma4rt bench $plans/$plan.g4plan --device cuda --num-prompts $1 --input-len $2 --output-len $3 \
+          --concurrency $4 --max-step-tokens 8192 --profile 2>&1 | sed -n '/GPU time per op/,$p' | tee -a "$out/profile-steps.log"
+      done
     done
     ;;
   torch)
