@@ -157,6 +157,8 @@ struct GatherRowsArgs {
 };
 
 struct RopeArgs {
+  G4K_PTR(const bf16) xWeight; // AddRmsNorm's x_norm [group], or 0
+  G4K_PTR(const bf16) scalar;  // AddRmsNorm's layer scalar [1], or 0
   G4K_PTR(const float) x;
   G4K_PTR(const int) positions;
   G4K_PTR(float) y;
@@ -242,6 +244,29 @@ struct MoeRouterArgs {
   G4K_PTR(int) routeIds;              // [tokens, topK]
   int tokens;
   float hiddenScale; // hidden^-0.5, rounded on the host as the reference does
+};
+
+// An Attention's prologue (plan.fbs): q heads normalized and rotated in
+// place; when kv.pool is set, k heads normalized and rotated, v heads
+// normalized when vNorm, both stored as bf16 at each token's slot.
+struct AttentionPrologueArgs {
+  G4K_PTR(float) q;       // [tokens, numHeads * headDim]
+  G4K_PTR(const float) k; // [tokens, numKvHeads * headDim]
+  G4K_PTR(const float) v;
+  G4K_PTR(const bf16) qNorm; // [headDim]
+  G4K_PTR(const bf16) kNorm;
+  G4K_PTR(const int) positions;
+  G4K_PTR(const int) tokenSequence; // [tokens]: the token's row of the page table
+  KvPoolView kv;                    // pool null: a KV-shared layer (q only)
+  int tokens;
+  int numHeads;
+  int numKvHeads;
+  int headDim;
+  int rotaryPairs;
+  float theta;
+  float factor;
+  float eps;
+  int vNorm;
 };
 
 // Groups the (token, k) entries of routeIds by expert: offsets [experts + 1],

@@ -17,6 +17,7 @@ inline constexpr const char *kGatherRows = "g4k::gatherRows";
 inline constexpr const char *kRope = "g4k::rope";
 inline constexpr const char *kRmsNormRope = "g4k::rmsNormRope";
 inline constexpr const char *kKvWrite = "g4k::kvWrite";
+inline constexpr const char *kAttentionPrologue = "g4k::attentionPrologue";
 inline constexpr const char *kAttentionCombine = "g4k::attentionCombine";
 inline constexpr const char *kMoeSort = "g4k::moeSort";
 inline constexpr const char *kMoeGateUp = "g4k::moeGateUp";

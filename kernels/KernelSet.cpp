@@ -27,7 +27,7 @@ std::optional<FamilyRole> choiceRole(plan::Op op) {
 std::vector<std::string> requiredKernels(const plan::Plan &plan) {
   // The infrastructure every plan needs, whatever its choices.
   std::set<std::string> names = {
-      kEmbed,   kSlice,     kSplitToBf16, kGatherRows, kRope,    kRmsNormRope, kKvWrite,    kAttentionCombine,
+      kEmbed,   kSlice,     kSplitToBf16, kGatherRows, kRope,    kRmsNormRope, kKvWrite,    kAttentionPrologue, kAttentionCombine,
       kMoeSort, kMoeGateUp, kMoeDown,     kMoeCombine, kMoeGate, kArgmax,      kSampleRows, kFillDummy};
   for (ElementwiseOp op : kElementwiseOps)
     names.insert(elementwise(op));

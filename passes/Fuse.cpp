@@ -1,7 +1,9 @@
 //===- Fuse.cpp - fuse decoder op sequences into one op each ----*- C++ -*-===//
 //
-// Rewrites residual add + RMSNorm, q/k RMSNorm + RoPE, gate/up projections +
-// gelu gating, and lm_head + soft-cap into the fused g4 ops.
+// Rewrites residual add (+ layer scalar) + RMSNorm (then, with the addend's
+// post-norm), q/k RMSNorm + RoPE (then, with the value's
+// norm, into the attention's prologue, where the KV write is), gate/up
+// projections + gelu gating, and lm_head + soft-cap into the fused g4 ops.
 //
 // Each fusion is a local producer/consumer match with its own legality
 // conditions, so each is one rewrite pattern and the greedy driver applies
@@ -27,26 +29,76 @@ namespace {
 
 int64_t widthOf(Value value) { return cast<ShapedType>(value.getType()).getDimSize(1); }
 
-/// `g4.add` + whole-row `g4.rms_norm` with weight -> `g4.add_rms_norm`, built
-/// where the norm was: every other user of the sum must come after it.
+bool isWholeRowNormWithWeight(RmsNormOp norm) {
+  return norm.getWeight() && norm.getGroup() == widthOf(norm.getInput());
+}
+
+/// `g4.add` (optionally scaled by a `g4.layer_scalar`) + whole-row
+/// `g4.rms_norm` with weight -> `g4.add_rms_norm` (with `scalar`), built where
+/// the norm was: every other user of the (scaled) sum must come after it, and
+/// a scaled sum's unscaled value may have no other user.
 struct FuseAddRmsNorm : OpRewritePattern<RmsNormOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(RmsNormOp norm, PatternRewriter &rewriter) const override {
-    auto add = norm.getInput().getDefiningOp<AddOp>();
+    auto scaled = norm.getInput().getDefiningOp<LayerScalarOp>();
+    auto add = (scaled ? scaled.getInput() : norm.getInput()).getDefiningOp<AddOp>();
     if (!add)
-      return rewriter.notifyMatchFailure(norm, "input is not a g4.add");
-    if (!norm.getWeight() || norm.getGroup() != widthOf(norm.getInput()))
+      return rewriter.notifyMatchFailure(norm, "input is not a g4.add or a g4.layer_scalar of one");
+    if (scaled && !add->hasOneUse())
+      return rewriter.notifyMatchFailure(norm, "the unscaled sum has other users");
+    if (!isWholeRowNormWithWeight(norm))
       return rewriter.notifyMatchFailure(norm, "not a whole-row norm with a weight");
-    for (Operation *user : add->getUsers())
+    Operation *sum = scaled ? scaled.getOperation() : add.getOperation();
+    for (Operation *user : sum->getUsers())
       if (user != norm && (user->getBlock() != norm->getBlock() || user->isBeforeInBlock(norm)))
         return rewriter.notifyMatchFailure(norm, "another user of the sum comes before the norm");
 
+    SmallVector<Location> locs{add.getLoc()};
+    if (scaled)
+      locs.push_back(scaled.getLoc());
+    locs.push_back(norm.getLoc());
     Type type = norm.getType();
-    auto fused = AddRmsNormOp::create(rewriter, rewriter.getFusedLoc({add.getLoc(), norm.getLoc()}), type, type,
-                                      add.getLhs(), add.getRhs(), norm.getWeight(), norm.getEpsAttr());
+    auto fused = AddRmsNormOp::create(rewriter, rewriter.getFusedLoc(locs), type, type, add.getLhs(), add.getRhs(),
+                                      norm.getWeight(), /*x_norm=*/Value(), scaled ? scaled.getScalar() : Value(),
+                                      norm.getEpsAttr());
     rewriter.replaceOp(norm, fused.getNormed());
-    rewriter.replaceOp(add, fused.getSum());
+    rewriter.replaceOp(sum, fused.getSum());
+    if (scaled)
+      rewriter.eraseOp(add);
+    return success();
+  }
+};
+
+/// `g4.add_rms_norm` whose addend (either operand: the add commutes) is a
+/// whole-row `g4.rms_norm` with weight and its eps, used only here -> the
+/// norm becomes the fused op's `x_norm` (the block's post-norm).
+struct FoldPostNormIntoAddRmsNorm : OpRewritePattern<AddRmsNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddRmsNormOp fused, PatternRewriter &rewriter) const override {
+    if (fused.getXNorm())
+      return rewriter.notifyMatchFailure(fused, "already has a post-norm");
+    auto foldable = [&](Value v) {
+      auto norm = v.getDefiningOp<RmsNormOp>();
+      return norm && isWholeRowNormWithWeight(norm) && norm->hasOneUse() && norm.getEpsAttr() == fused.getEpsAttr()
+                 ? norm
+                 : RmsNormOp();
+    };
+    Value residual = fused.getResidual();
+    RmsNormOp norm = foldable(fused.getX());
+    if (!norm && (norm = foldable(residual)))
+      residual = fused.getX();
+    if (!norm)
+      return rewriter.notifyMatchFailure(fused, "no operand is a whole-row g4.rms_norm of this eps used only here");
+
+    rewriter.modifyOpInPlace(fused, [&] {
+      fused.getResidualMutable().assign(residual);
+      fused.getXMutable().assign(norm.getInput());
+      fused.getXNormMutable().assign(norm.getWeight());
+      fused->setLoc(rewriter.getFusedLoc({norm.getLoc(), fused.getLoc()}));
+    });
+    rewriter.eraseOp(norm);
     return success();
   }
 };
@@ -71,6 +123,55 @@ struct FuseRmsNormRope : OpRewritePattern<RopeOp> {
                                        rope.getFactorAttr());
     rewriter.replaceOp(rope, fused);
     rewriter.eraseOp(norm);
+    return success();
+  }
+};
+
+/// `g4.attention` whose query and key are `g4.rms_norm_rope`s of one rope
+/// and eps, and whose value is a weightless per-head `g4.rms_norm` -> the
+/// attention with that prologue (one launch normalizes, rotates and writes
+/// the KV cache on the GPU). A KV-shared layer folds its query alone. Each
+/// folded op must have the attention as its only user.
+struct FuseAttentionPrologue : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp attention, PatternRewriter &rewriter) const override {
+    if (attention.getQNorm())
+      return rewriter.notifyMatchFailure(attention, "already has a prologue");
+    auto query = attention.getQuery().getDefiningOp<RmsNormRopeOp>();
+    if (!query || query.getHeadDim() != attention.getHeadDim() || !query->hasOneUse())
+      return rewriter.notifyMatchFailure(attention, "query is not a g4.rms_norm_rope of head_dim used only here");
+    RmsNormRopeOp key;
+    RmsNormOp value;
+    if (attention.getKey()) {
+      key = attention.getKey().getDefiningOp<RmsNormRopeOp>();
+      value = attention.getValue().getDefiningOp<RmsNormOp>();
+      if (!key || !key->hasOneUse() || key.getHeadDim() != query.getHeadDim() ||
+          key.getRotaryPairs() != query.getRotaryPairs() || key.getThetaAttr() != query.getThetaAttr() ||
+          key.getFactorAttr() != query.getFactorAttr() || key.getEpsAttr() != query.getEpsAttr())
+        return rewriter.notifyMatchFailure(attention, "key is not a g4.rms_norm_rope like the query's, used only here");
+      if (!value || value.getWeight() || value.getGroup() != attention.getHeadDim() || !value->hasOneUse() ||
+          value.getEpsAttr() != query.getEpsAttr())
+        return rewriter.notifyMatchFailure(attention, "value is not a weightless per-head g4.rms_norm used only here");
+    }
+
+    SmallVector<Location> locs{query.getLoc()};
+    if (key)
+      locs.append({key.getLoc(), value.getLoc()});
+    locs.push_back(attention.getLoc());
+    auto fused = AttentionOp::create(
+        rewriter, rewriter.getFusedLoc(locs), attention.getType(), query.getInput(), attention.getPositions(),
+        key ? key.getInput() : Value(), value ? value.getInput() : Value(), query.getWeight(),
+        key ? key.getWeight() : Value(), attention.getLayerAttr(), attention.getCacheLayerAttr(),
+        attention.getKindAttr(), attention.getNumHeadsAttr(), attention.getNumKvHeadsAttr(), attention.getHeadDimAttr(),
+        attention.getWindowAttr(), attention.getScaleAttr(), query.getEpsAttr(), query.getRotaryPairsAttr(),
+        query.getThetaAttr(), query.getFactorAttr(), key ? rewriter.getUnitAttr() : nullptr);
+    rewriter.replaceOp(attention, fused);
+    rewriter.eraseOp(query);
+    if (key) {
+      rewriter.eraseOp(key);
+      rewriter.eraseOp(value);
+    }
     return success();
   }
 };
@@ -135,12 +236,16 @@ struct FusePass : impl::FusePassBase<FusePass> {
     RewritePatternSet patterns(context);
     if (addRmsNorm)
       patterns.add<FuseAddRmsNorm>(context);
+    if (postNorm)
+      patterns.add<FoldPostNormIntoAddRmsNorm>(context);
     if (rmsNormRope)
       patterns.add<FuseRmsNormRope>(context);
     if (gatedLinear)
       patterns.add<FuseGatedLinear>(context);
     if (softcap)
       patterns.add<FoldSoftcapIntoLmHead>(context);
+    if (attentionPrologue)
+      patterns.add<FuseAttentionPrologue>(context);
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config))) {

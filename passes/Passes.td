@@ -45,16 +45,28 @@ def StripMultimodalPass : Pass<"g4-strip-multimodal", "mlir::ModuleOp"> {
 //===----------------------------------------------------------------------===//
 
 def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
-  let summary = "fuses residual+norm, q/k norm+RoPE, gate/up+gelu and the logit soft-cap";
+  let summary = "fuses post-norm+residual+scalar+norm, q/k norm+RoPE+KV write, gate/up+gelu and the logit soft-cap";
   let description = [{
-    Rewrites four decoder patterns into the fused ops a backend runs as one
+    Rewrites six decoder patterns into the fused ops a backend runs as one
     kernel each; every fused op computes exactly the composition it replaces.
     - `add-rms-norm`: `g4.add` feeding a `g4.rms_norm` that normalizes whole
       rows with a weight becomes `g4.add_rms_norm`; the sum stays available
       to the add's other users. Only when the norm comes before every other
-      user of the sum, because the fused op takes the norm's place.
+      user of the sum, because the fused op takes the norm's place. A
+      `g4.layer_scalar` between the add and the norm (a layer's end and the
+      next layer's input norm) becomes the fused op's `scalar` when the
+      unscaled sum has no other user.
+    - `post-norm`: a `g4.add_rms_norm` whose addend (either operand) is a
+      whole-row `g4.rms_norm` with weight and the same eps, used only there,
+      takes that norm as its `x_norm` (the block's post-norm).
     - `rms-norm-rope`: `g4.rms_norm` with a weight and `group` = head_dim whose
       only user is a `g4.rope` with that head_dim becomes `g4.rms_norm_rope`.
+    - `attention-prologue`: a `g4.attention` whose query and key are
+      `g4.rms_norm_rope`s of its head_dim with one eps and one RoPE, and
+      whose value is a weightless `g4.rms_norm` per head, each used only by
+      the attention, takes their inputs and weights (its prologue: norms,
+      RoPE and the KV write in one launch). A KV-shared layer folds its
+      query alone. Needs `rms-norm-rope`.
     - `gated-linear`: `g4.gelu_tanh_mul` of two `g4.linear`s of the same input
       with weights of one type, each used only by the gating, becomes
       `g4.gated_linear`.
@@ -77,8 +89,12 @@ def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
   let options = [
     Option<"addRmsNorm", "add-rms-norm", "bool", /*default=*/"true",
            "fuse a residual add into the whole-row RMSNorm that follows it">,
+    Option<"postNorm", "post-norm", "bool", /*default=*/"true",
+           "fold the addend's whole-row RMSNorm into g4.add_rms_norm">,
     Option<"rmsNormRope", "rms-norm-rope", "bool", /*default=*/"true",
            "fuse the per-head q/k RMSNorm into the RoPE that follows it">,
+    Option<"attentionPrologue", "attention-prologue", "bool", /*default=*/"true",
+           "fold the q/k norm + RoPE and the value norm into g4.attention">,
     Option<"gatedLinear", "gated-linear", "bool", /*default=*/"true",
            "fuse the gate and up projections with their gelu-tanh gating">,
     Option<"softcap", "softcap", "bool", /*default=*/"true",

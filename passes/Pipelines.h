@@ -45,8 +45,9 @@ struct TextPipelineOptions : PassPipelineOptions<TextPipelineOptions> {
 ///   2. cse: merge duplicate pure ops, e.g. the `g4.weight_ref`s of a table
 ///      shared by `g4.embed` and `g4.lm_head`.
 ///   3. canonicalize: fold and erase dead ops.
-///   4. g4-fuse (if `fuse`): residual add + RMSNorm, q/k RMSNorm + RoPE,
-///      gate/up + gelu gating, lm_head + soft-cap.
+///   4. g4-fuse (if `fuse`): residual add + RMSNorm, q/k RMSNorm + RoPE
+///      (with the value norm, into the attention's prologue), gate/up + gelu
+///      gating, lm_head + soft-cap.
 ///   5. g4-plan-kv: record the KV-cache plan (page size, pool ratio) and
 ///      check the KV-sharing map.
 ///   6. g4-select-tiles (if `arch`): kernel and tile of every projection,

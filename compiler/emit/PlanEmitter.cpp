@@ -268,11 +268,15 @@ private:
           attention_.emplace(o.getLayer(), o);
           auto kind =
               o.getKind() == mlir::g4::AttentionKind::full ? fb::AttentionKind::Full : fb::AttentionKind::Sliding;
-          return Params{fb::Op::Attention,
-                        fb::CreateAttention(fbb_, u32(o.getLayer()), u32(o.getCacheLayer()), kind, u32(o.getNumHeads()),
-                                            u32(o.getNumKvHeads()), u32(o.getHeadDim()), u32(o.getWindow()),
-                                            f(o.getScale()), bool(o.getKey()))
-                            .Union()};
+          const bool prologue = bool(o.getQNorm());
+          return Params{
+              fb::Op::Attention,
+              fb::CreateAttention(fbb_, u32(o.getLayer()), u32(o.getCacheLayer()), kind, u32(o.getNumHeads()),
+                                  u32(o.getNumKvHeads()), u32(o.getHeadDim()), u32(o.getWindow()), f(o.getScale()),
+                                  bool(o.getKey()), prologue, prologue ? f(*o.getNormEps()) : 0.0f,
+                                  prologue ? u32(*o.getRotaryPairs()) : 0u, prologue ? f(*o.getRopeTheta()) : 0.0f,
+                                  prologue ? f(*o.getRopeFactor()) : 1.0f, o.getVNorm())
+                  .Union()};
         })
         .Case([&](mlir::g4::MoeRouterOp o) {
           auto experts = mlir::cast<mlir::RankedTensorType>(o.getProj().getType()).getDimSize(0);
@@ -292,7 +296,8 @@ private:
           return Params{fb::Op::Softcap, fb::CreateSoftcap(fbb_, f(o.getCap())).Union()};
         })
         .Case([&](mlir::g4::AddRmsNormOp o) {
-          return Params{fb::Op::AddRmsNorm, fb::CreateAddRmsNorm(fbb_, f(o.getEps())).Union()};
+          return Params{fb::Op::AddRmsNorm,
+                        fb::CreateAddRmsNorm(fbb_, f(o.getEps()), bool(o.getXNorm()), bool(o.getScalar())).Union()};
         })
         .Case([&](mlir::g4::RmsNormRopeOp o) {
           return Params{fb::Op::RmsNormRope,

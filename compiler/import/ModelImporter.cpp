@@ -123,8 +123,11 @@ private:
     auto kind = mlir::g4::AttentionKindAttr::get(
         b_.getContext(), l.kind == LayerKind::Full ? mlir::g4::AttentionKind::full : mlir::g4::AttentionKind::sliding);
     mlir::Value o =
-        mlir::g4::AttentionOp::create(b_, loc("attention"), act(QW), q, pos_, k, v, i64(i), i64(l.kvOwner), kind,
-                                      i64(c_.numHeads), i64(l.numKvHeads), i64(D), i64(l.window), f32(1.0f));
+        mlir::g4::AttentionOp::create(b_, loc("attention"), act(QW), q, pos_, k, v, /*q_norm=*/nullptr,
+                                      /*k_norm=*/nullptr, i64(i), i64(l.kvOwner), kind, i64(c_.numHeads),
+                                      i64(l.numKvHeads), i64(D), i64(l.window), f32(1.0f), /*norm_eps=*/nullptr,
+                                      /*rotary_pairs=*/nullptr, /*rope_theta=*/nullptr, /*rope_factor=*/nullptr,
+                                      /*v_norm=*/nullptr);
     return linear(o, weight(p + "o_proj.weight", {H, QW}));
   }
 

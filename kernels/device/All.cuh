@@ -4,6 +4,7 @@
 
 #include "Attention.cuh"
 #include "AttentionMma.cuh"
+#include "AttentionPrologue.cuh"
 #include "DummyFill.cuh"
 #include "Elementwise.cuh"
 #include "Embed.cuh"

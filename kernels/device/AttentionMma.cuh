@@ -1,11 +1,18 @@
 // Tensor-core paged attention: attention's semantics (Attention.cuh: causal
 // and window mask, GQA rows, key splits for attentionCombine) computed with
-// bf16 mma.sync and a flash-attention-2 online softmax in fp32.
+// f16 mma.sync and a flash-attention-2 online softmax in fp32. Queries and
+// probabilities are rounded to f16, whose unit roundoff is a quarter of
+// bf16's (with scale 1 and unit-RMS heads, scores have a spread of
+// sqrt(head_dim), so the queries' rounding dominates the error); each K/V
+// tile is converted from the bf16 pool exactly for magnitudes in f16's normal
+// range (normalized heads are): in shared memory by a pass over the tile when
+// several row warps read each fragment (prefill tiles), in registers after
+// ldmatrix when one does (decode: no extra pass and barrier).
 //
 // attentionMma<kHeadDim, kGroup, kRowWarps>: one block per (tile, KV head,
 // split); a tile is up to attentionMmaTileTokens(kGroup, kRowWarps) tokens of
 // one sequence, whose query rows (token x the group's heads) are staged once
-// as bf16. K/V tiles of attentionMmaKeys keys stream from the paged pool
+// as f16. K/V tiles of attentionMmaKeys keys stream from the paged pool
 // through two cp.async stages. Each warp takes 16 query rows (row warp rw),
 // a share of the keys of each tile (key warp kw: its own softmax state, merged
 // at the end) and a share of the output columns (column warp cw: for head_dim
@@ -66,7 +73,7 @@ __global__ void __launch_bounds__(attentionMmaThreads(kHeadDim, kRowWarps)) atte
     if (token < count)
       v = *reinterpret_cast<const float4 *>(a.q + (t0 + token) * qWidth + (kvHead * kGroup + r % kGroup) * kHeadDim +
                                             c * 4);
-    *reinterpret_cast<uint2 *>(qs + r * kStride + c * 4) = make_uint2(packBf16(v.x, v.y), packBf16(v.z, v.w));
+    *reinterpret_cast<uint2 *>(qs + r * kStride + c * 4) = make_uint2(packF16(v.x, v.y), packF16(v.z, v.w));
   }
 
   const KeyRange keys = splitKeyRange(a, p0, count, split, kKeys);
@@ -116,6 +123,19 @@ __global__ void __launch_bounds__(attentionMmaThreads(kHeadDim, kRowWarps)) atte
     if (it + 1 < myTiles)
       loadTile(kt + kKeys, stage ^ 1);
     const bf16 *kTile = ks + stage * kKeys * kStride, *vTile = vs + stage * kKeys * kStride;
+    constexpr bool kConvertShared = kRowWarps > 1;
+    auto fragment = [](unsigned pair) { return kConvertShared ? pair : bf16PairToF16(pair); };
+    if constexpr (kConvertShared) {
+      for (int i = threadIdx.x; i < 2 * kKeys * kHeadDim / 8; i += kThreads) { // bf16 -> f16 in place
+        const int j = i / (kHeadDim / 8) % kKeys, c = i % (kHeadDim / 8) * 8;
+        uint4 *chunk =
+            reinterpret_cast<uint4 *>(const_cast<bf16 *>(i < kKeys * kHeadDim / 8 ? kTile : vTile) + j * kStride + c);
+        uint4 v = *chunk;
+        v.x = bf16PairToF16(v.x), v.y = bf16PairToF16(v.y), v.z = bf16PairToF16(v.z), v.w = bf16PairToF16(v.w);
+        *chunk = v;
+      }
+      __syncthreads();
+    }
 
     // s = q k^T over this warp's keys.
     const int scoreBase = kw * kWarpKeys + cw * kScoreKeys;
@@ -131,7 +151,7 @@ __global__ void __launch_bounds__(attentionMmaThreads(kHeadDim, kRowWarps)) atte
       for (int n = 0; n < kScoreKeys / 8; ++n) {
         unsigned b[2];
         ldmatrixX2(b, kTile + (scoreBase + 8 * n + lane % 8) * kStride + k0 + (lane / 8 % 2) * 8);
-        mmaBf16(s[n], q, b[0], b[1]);
+        mmaF16(s[n], q, fragment(b[0]), fragment(b[1]));
       }
     }
 
@@ -192,15 +212,15 @@ __global__ void __launch_bounds__(attentionMmaThreads(kHeadDim, kRowWarps)) atte
         unsigned b[4];
         ldmatrixX4Trans(b, vTile + (key0 + lane % 8 + (lane / 8 % 2) * 8) * kStride + cw * kCols + 16 * j +
                                (lane / 16) * 8);
-        mmaBf16(o[2 * j], p, b[0], b[1]);
-        mmaBf16(o[2 * j + 1], p, b[2], b[3]);
+        mmaF16(o[2 * j], p, fragment(b[0]), fragment(b[1]));
+        mmaF16(o[2 * j + 1], p, fragment(b[2]), fragment(b[3]));
       }
     };
     if constexpr (kColWarps == 1) { // the score fragments are the A fragments of p v
 #pragma unroll
       for (int k = 0; k < kWarpKeys / 16; ++k) {
-        const unsigned p[4] = {packBf16(s[2 * k][0], s[2 * k][1]), packBf16(s[2 * k][2], s[2 * k][3]),
-                               packBf16(s[2 * k + 1][0], s[2 * k + 1][1]), packBf16(s[2 * k + 1][2], s[2 * k + 1][3])};
+        const unsigned p[4] = {packF16(s[2 * k][0], s[2 * k][1]), packF16(s[2 * k][2], s[2 * k][3]),
+                               packF16(s[2 * k + 1][0], s[2 * k + 1][1]), packF16(s[2 * k + 1][2], s[2 * k + 1][3])};
         accumulate(p, kw * kWarpKeys + 16 * k);
       }
     } else {
@@ -208,8 +228,8 @@ __global__ void __launch_bounds__(attentionMmaThreads(kHeadDim, kRowWarps)) atte
 #pragma unroll
       for (int n = 0; n < kScoreKeys / 8; ++n) {
         const int column = cw * kScoreKeys + 8 * n + 2 * t;
-        *reinterpret_cast<unsigned *>(scores + g * kScoreStride + column) = packBf16(s[n][0], s[n][1]);
-        *reinterpret_cast<unsigned *>(scores + (g + 8) * kScoreStride + column) = packBf16(s[n][2], s[n][3]);
+        *reinterpret_cast<unsigned *>(scores + g * kScoreStride + column) = packF16(s[n][0], s[n][1]);
+        *reinterpret_cast<unsigned *>(scores + (g + 8) * kScoreStride + column) = packF16(s[n][2], s[n][3]);
       }
       __syncthreads();
 #pragma unroll

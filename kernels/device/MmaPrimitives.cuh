@@ -1,7 +1,8 @@
 // Warp-level tensor-core building blocks (sm_80+): cp.async copies into
-// shared memory, ldmatrix fragment loads and the bf16 m16n8k16 mma with fp32
-// accumulation. Fragment layouts are PTX's (mma.m16n8k16, "row.col"): lane l
-// holds rows l/4 and l/4 + 8, columns 2 * (l % 4) and the next one.
+// shared memory, ldmatrix fragment loads (16-bit elements of either type) and
+// the bf16 and f16 m16n8k16 mmas with fp32 accumulation. Fragment layouts
+// are PTX's (mma.m16n8k16, "row.col"): lane l holds rows l/4 and l/4 + 8,
+// columns 2 * (l % 4) and the next one.
 #pragma once
 
 #include "Common.cuh"
@@ -22,20 +23,20 @@ __device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_
 __device__ __forceinline__ void cpAsyncWaitAll() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
 
 // Two 8x8 bf16 matrices; lanes 0-15 give the row addresses (16 bytes each).
-__device__ __forceinline__ void ldmatrixX2(unsigned (&r)[2], const bf16 *rowAddress) {
+__device__ __forceinline__ void ldmatrixX2(unsigned (&r)[2], const void *rowAddress) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];"
                : "=r"(r[0]), "=r"(r[1])
                : "r"(sharedAddress(rowAddress))
                : "memory");
 }
 // Four 8x8 bf16 matrices; lanes 8i..8i+7 give matrix i's row addresses.
-__device__ __forceinline__ void ldmatrixX4(unsigned (&r)[4], const bf16 *rowAddress) {
+__device__ __forceinline__ void ldmatrixX4(unsigned (&r)[4], const void *rowAddress) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(sharedAddress(rowAddress))
                : "memory");
 }
-__device__ __forceinline__ void ldmatrixX4Trans(unsigned (&r)[4], const bf16 *rowAddress) {
+__device__ __forceinline__ void ldmatrixX4Trans(unsigned (&r)[4], const void *rowAddress) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(sharedAddress(rowAddress))
@@ -48,6 +49,26 @@ __device__ __forceinline__ void mmaBf16(float (&d)[4], const unsigned (&a)[4], u
       "{%0, %1, %2, %3};"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// The same with f16 operands: 3 more mantissa bits than bf16, a narrower range.
+__device__ __forceinline__ void mmaF16(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Two floats rounded to an f16 pair, `low` in the low half.
+__device__ __forceinline__ unsigned packF16(float low, float high) {
+  unsigned r;
+  asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(high), "f"(low));
+  return r;
+}
+
+// A bf16 pair as an f16 pair: exact for magnitudes in [2^-14, 65504].
+__device__ __forceinline__ unsigned bf16PairToF16(unsigned pair) {
+  return packF16(__uint_as_float(pair << 16), __uint_as_float(pair & 0xffff0000u));
 }
 
 // Two floats rounded to a bf16 pair, `low` in the low half (the lower column).

@@ -3,7 +3,8 @@
 // warp, four groups per 128-thread block) or a block of 1024 for long rows,
 // where one pass of float4 loads covers a hidden row: a decode step's norms
 // are latency-bound single blocks. With kAdd (AddRmsNorm) the input is
-// residual + x, also stored to `sum`.
+// residual + x, also stored to `sum`; x normalized first with xWeight when
+// given (one more reduction), the sum scaled by *scalar when given.
 #pragma once
 
 #include "Common.cuh"
@@ -22,32 +23,59 @@ __global__ void __launch_bounds__(rmsNormBlockThreads(kThreads)) rmsNorm(RmsNorm
   const long long base = (active ? g : 0) * a.group;
   const bool vector = a.group % 4 == 0; // rows start 16-byte aligned too
   const int step = vector ? 4 : 1;
+  auto reduce = [&](float partial) {
+    if constexpr (kThreads == 32)
+      return warpSum(partial);
+    else
+      return blockSum<kThreads>(partial, scratch);
+  };
+  auto load = [&](const float *p, int i, float(&v)[4]) {
+    if (vector) {
+      const float4 p4 = *reinterpret_cast<const float4 *>(p + base + i);
+      v[0] = p4.x, v[1] = p4.y, v[2] = p4.z, v[3] = p4.w;
+    } else {
+      v[0] = p[base + i];
+    }
+  };
+  // AddRmsNorm's post-norm of x: x's inverse RMS, then per element x * xr * xWeight.
+  float xr = 0.0f, scale = 1.0f;
+  if constexpr (kAdd) {
+    if (a.xWeight) {
+      float squares = 0.0f;
+      for (int i = lane * step; i < a.group; i += kThreads * step) {
+        float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        load(a.x, i, v);
+        squares += v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3];
+      }
+      xr = rsqrtf(reduce(squares) / float(a.group) + a.eps);
+    }
+    if (a.scalar)
+      scale = bf16ToFloat(*a.scalar);
+  }
   float sum = 0;
   for (int i = lane * step; i < a.group; i += kThreads * step) {
     float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    if (vector) {
-      const float4 x4 = *reinterpret_cast<const float4 *>(a.x + base + i);
-      v[0] = x4.x, v[1] = x4.y, v[2] = x4.z, v[3] = x4.w;
-      if constexpr (kAdd) {
-        const float4 r4 = *reinterpret_cast<const float4 *>(a.residual + base + i);
-        v[0] += r4.x, v[1] += r4.y, v[2] += r4.z, v[3] += r4.w;
-        if (active)
-          *reinterpret_cast<float4 *>(a.sum + base + i) = make_float4(v[0], v[1], v[2], v[3]);
+    load(a.x, i, v);
+    if constexpr (kAdd) {
+      float r[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      load(a.residual, i, r);
+      for (int e = 0; e < step; ++e) {
+        if (a.xWeight)
+          v[e] = v[e] * xr * bf16ToFloat(a.xWeight[i + e]);
+        v[e] = r[e] + v[e];
+        if (a.scalar)
+          v[e] = v[e] * scale;
       }
-    } else {
-      v[0] = a.x[base + i];
-      if constexpr (kAdd) {
-        v[0] += a.residual[base + i];
-        if (active)
+      if (active) {
+        if (vector)
+          *reinterpret_cast<float4 *>(a.sum + base + i) = make_float4(v[0], v[1], v[2], v[3]);
+        else
           a.sum[base + i] = v[0];
       }
     }
     sum += v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3];
   }
-  if constexpr (kThreads == 32)
-    sum = warpSum(sum);
-  else
-    sum = blockSum<kThreads>(sum, scratch);
+  sum = reduce(sum);
   if (!active)
     return;
   const float r = rsqrtf(sum / float(a.group) + a.eps);

@@ -39,16 +39,15 @@ __global__ void rope(RopeArgs a) {
   }
 }
 
-// Blocks of 4 warps, one warp per (token, head); a lane holds up to
-// kRopeMaxHeadDim / 64 rotation pairs of its head in registers, read once.
-__global__ void __launch_bounds__(128) rmsNormRope(RmsNormRopeArgs a) {
-  enterDependentGrid();
+// One warp: a head of x normalized (times w, unless null) and rotated at
+// `position`; store(j, y[j], y[j + half]) takes each pair. A lane holds up to
+// kRopeMaxHeadDim / 64 pairs in registers, all read before the first store
+// (so y may be x).
+template <class Store>
+__device__ __forceinline__ void normRopeHead(const float *x, const bf16 *w, float position, int headDim,
+                                             int rotaryPairs, float theta, float factor, float eps, Store store) {
   constexpr int kPairs = kRopeMaxHeadDim / 64;
-  const int heads = a.width / a.headDim, half = a.headDim / 2, lane = threadIdx.x % 32;
-  const long long th = (long long)blockIdx.x * 4 + threadIdx.x / 32;
-  if (th >= (long long)a.tokens * heads)
-    return;
-  const float *x = a.x + th * a.headDim;
+  const int half = headDim / 2, lane = threadIdx.x % 32;
   float x0[kPairs], x1[kPairs], sum = 0.0f;
 #pragma unroll
   for (int i = 0; i < kPairs; ++i) {
@@ -57,16 +56,33 @@ __global__ void __launch_bounds__(128) rmsNormRope(RmsNormRopeArgs a) {
     x1[i] = j < half ? x[j + half] : 0.0f;
     sum += x0[i] * x0[i] + x1[i] * x1[i];
   }
-  const float r = rsqrtf(warpSum(sum) / float(a.headDim) + a.eps);
-  const float position = float(a.positions[th / heads]);
-  float *y = a.y + th * a.headDim;
+  const float r = rsqrtf(warpSum(sum) / float(headDim) + eps);
 #pragma unroll
   for (int i = 0; i < kPairs; ++i) {
     const int j = lane + 32 * i;
-    if (j < half)
-      rotate(x0[i] * r * bf16ToFloat(a.w[j]), x1[i] * r * bf16ToFloat(a.w[j + half]),
-             position * ropeInverseFrequency(j, a.headDim, a.rotaryPairs, a.theta, a.factor), y[j], y[j + half]);
+    if (j < half) {
+      const float w0 = w ? bf16ToFloat(w[j]) : 1.0f, w1 = w ? bf16ToFloat(w[j + half]) : 1.0f;
+      float y0, y1;
+      rotate(x0[i] * r * w0, x1[i] * r * w1, position * ropeInverseFrequency(j, headDim, rotaryPairs, theta, factor),
+             y0, y1);
+      store(j, y0, y1);
+    }
   }
+}
+
+// Blocks of 4 warps, one warp per (token, head).
+__global__ void __launch_bounds__(128) rmsNormRope(RmsNormRopeArgs a) {
+  enterDependentGrid();
+  const int heads = a.width / a.headDim, half = a.headDim / 2;
+  const long long th = (long long)blockIdx.x * 4 + threadIdx.x / 32;
+  if (th >= (long long)a.tokens * heads)
+    return;
+  float *y = a.y + th * a.headDim;
+  normRopeHead(a.x + th * a.headDim, a.w, float(a.positions[th / heads]), a.headDim, a.rotaryPairs, a.theta, a.factor,
+               a.eps, [&](int j, float y0, float y1) {
+                 y[j] = y0;
+                 y[j + half] = y1;
+               });
 }
 
 } // namespace g4k

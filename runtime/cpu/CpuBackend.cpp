@@ -9,8 +9,7 @@ namespace g4::rt::cpu {
 
 CpuBackend::CpuBackend(const PlanFile &plan, const WeightStore &weights, const KvCache &kv)
     : plan_(plan), program_(plan.program("forward")), weights_(weights),
-      storage_(kv.layout(),
-               {kv.capacity(plan::AttentionKind::Sliding), kv.capacity(plan::AttentionKind::Full)}),
+      storage_(kv.layout(), {kv.capacity(plan::AttentionKind::Sliding), kv.capacity(plan::AttentionKind::Full)}),
       buffers_(program_.buffers()->size()) {}
 
 void CpuBackend::forward(const StepBatch &batch, const KvCache &kv, std::vector<float> &logits) {
@@ -97,10 +96,31 @@ void CpuBackend::execute(const plan::Instruction &inst, const StepBatch &batch, 
   }
   case plan::Op::Attention: {
     const plan::Attention &op = *inst.op_as_Attention();
+    const float *q = in(0), *k = op.writes_kv() ? in(2) : nullptr, *v = op.writes_kv() ? in(3) : nullptr;
+    if (op.prologue()) {
+      const RopeParams rope{op.head_dim(), op.rotary_pairs(), op.rope_theta(), op.rope_factor()};
+      auto scratch = [&](int i, size_t width) {
+        prologue_[i].resize(tokens * width);
+        return prologue_[i].data();
+      };
+      float *qNormed = scratch(0, width(0));
+      rmsNormRope(q, weight(0), inIds(1), qNormed, tokens, width(0), op.norm_eps(), rope);
+      q = qNormed;
+      if (k) {
+        float *kNormed = scratch(1, width(2));
+        rmsNormRope(k, weight(1), inIds(1), kNormed, tokens, width(2), op.norm_eps(), rope);
+        k = kNormed;
+      }
+      if (op.v_norm()) {
+        float *vNormed = scratch(2, width(3));
+        rmsNorm(v, nullptr, vNormed, tokens, width(3), op.head_dim(), op.norm_eps());
+        v = vNormed;
+      }
+    }
     if (op.writes_kv())
-      writeKv(kv, storage_, op.cache_layer(), batch.sequences, inIds(1), in(2), in(3));
+      writeKv(kv, storage_, op.cache_layer(), batch.sequences, inIds(1), k, v);
     attend(kv, storage_, {op.cache_layer(), op.num_heads(), op.num_kv_heads(), op.head_dim(), op.window(), op.scale()},
-           batch.sequences, inIds(1), in(0), out[0]->f32.data());
+           batch.sequences, inIds(1), q, out[0]->f32.data());
     break;
   }
   case plan::Op::MoeRouter: {
@@ -121,10 +141,12 @@ void CpuBackend::execute(const plan::Instruction &inst, const StepBatch &batch, 
   case plan::Op::Softcap:
     softcap(in(0), inst.op_as_Softcap()->cap(), out[0]->f32.data(), n);
     break;
-  case plan::Op::AddRmsNorm:
-    addRmsNorm(in(0), in(1), weight(0), out[0]->f32.data(), out[1]->f32.data(), tokens, width(0),
-               inst.op_as_AddRmsNorm()->eps());
+  case plan::Op::AddRmsNorm: {
+    const plan::AddRmsNorm &op = *inst.op_as_AddRmsNorm();
+    addRmsNorm(in(0), in(1), weight(0), out[0]->f32.data(), out[1]->f32.data(), tokens, width(0), op.eps(),
+               op.x_norm() ? weight(1) : nullptr, op.scaled() ? weight(1 + op.x_norm()) : nullptr);
     break;
+  }
   case plan::Op::RmsNormRope: {
     const plan::RmsNormRope &op = *inst.op_as_RmsNormRope();
     rmsNormRope(in(0), weight(0), inIds(1), out[0]->f32.data(), tokens, width(0), op.eps(),

@@ -36,6 +36,7 @@ private:
   CpuKvStorage storage_;
   std::vector<Activation> buffers_; // indexed like Program.buffers
   std::vector<Activation> scratch_; // outputs of an instruction that also reads them
+  std::vector<float> prologue_[3];  // an Attention prologue's normalized q, k, v
 };
 
 } // namespace g4::rt::cpu

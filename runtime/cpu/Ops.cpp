@@ -154,8 +154,8 @@ void rope(const float *x, const int32_t *positions, float *y, size_t tokens, siz
   }
 }
 
-void moeRouter(const float *h, const float *proj, const float *scale, const float *perExpertScale,
-               float *routeWeights, int32_t *routeIds, size_t tokens, size_t hidden, const MoeRouterParams &params) {
+void moeRouter(const float *h, const float *proj, const float *scale, const float *perExpertScale, float *routeWeights,
+               int32_t *routeIds, size_t tokens, size_t hidden, const MoeRouterParams &params) {
   const size_t experts = params.numExperts, topK = params.topK;
   const float hiddenScale = float(std::pow(double(hidden), -0.5));
   std::vector<float> r(hidden), probs(experts);
@@ -216,9 +216,17 @@ void moeExperts(const float *x, const float *routeWeights, const int32_t *routeI
 }
 
 void addRmsNorm(const float *residual, const float *x, const float *w, float *sum, float *normed, size_t tokens,
-                size_t width, float eps) {
+                size_t width, float eps, const float *xNorm, const float *scalar) {
+  std::vector<float> addend(xNorm ? width : 0);
   for (size_t row = 0; row < tokens * width; row += width) {
-    add(residual + row, x + row, sum + row, width);
+    const float *a = x + row;
+    if (xNorm) {
+      normalize(a, xNorm, addend.data(), width, eps);
+      a = addend.data();
+    }
+    add(residual + row, a, sum + row, width);
+    if (scalar)
+      scale(sum + row, *scalar, sum + row, width);
     normalize(sum + row, w, normed + row, width, eps);
   }
 }

@@ -69,8 +69,10 @@ void moeExperts(const float *x, const float *routeWeights, const int32_t *routeI
 // that it replaces computes: the same fp32 operations in the same order.
 
 // sum = residual + x; normed = rmsNorm of sum over whole rows, times w [width].
+// With xNorm [width], x is first rmsNorm'd with it; with scalar [1], sum is
+// then scaled by it (and stored so).
 void addRmsNorm(const float *residual, const float *x, const float *w, float *sum, float *normed, size_t tokens,
-                size_t width, float eps);
+                size_t width, float eps, const float *xNorm = nullptr, const float *scalar = nullptr);
 
 // rmsNorm with group = params.headDim and weight w [headDim], then rope.
 void rmsNormRope(const float *x, const float *w, const int32_t *positions, float *y, size_t tokens, size_t width,

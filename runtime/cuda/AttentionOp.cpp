@@ -1,4 +1,5 @@
-// Attention: the step's K/V rows are written to the layer's pages, then one
+// Attention: the step's K/V rows are written to the layer's pages (with a
+// prologue, by the kernel that also normalizes and rotates q and k), then one
 // attention variant (kernels/AttentionVariants.h, chosen per step by
 // chooseAttention) runs over tiles of the step's tokens, split along the keys
 // (and merged by attentionCombine) when tiles x KV heads leave the GPU's
@@ -61,7 +62,31 @@ void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows, ke
   const plan::Attention &op = *b.inst->op_as_Attention();
   const g4k::KvPoolView kv =
       env.kv->view(op.cache_layer(), env.inputs->pageTable(op.kind()), env.inputs->pageTableStride());
-  if (op.writes_kv()) {
+  if (op.prologue()) {
+    checkNormRopeHeadDim("Attention prologue", op.head_dim());
+    g4k::AttentionPrologueArgs prologue{};
+    prologue.q = b.in[0];
+    prologue.qNorm = b.weights[0];
+    if (op.writes_kv()) {
+      prologue.k = b.in[2];
+      prologue.v = b.in[3];
+      prologue.kNorm = b.weights[1];
+      prologue.kv = kv;
+    }
+    prologue.positions = b.in[1];
+    prologue.tokenSequence = env.inputs->tokenSequence();
+    prologue.tokens = int(rows);
+    prologue.numHeads = int(op.num_heads());
+    prologue.numKvHeads = int(op.num_kv_heads());
+    prologue.headDim = int(op.head_dim());
+    prologue.rotaryPairs = int(op.rotary_pairs());
+    prologue.theta = op.rope_theta();
+    prologue.factor = op.rope_factor();
+    prologue.eps = op.norm_eps();
+    prologue.vNorm = op.v_norm();
+    const uint64_t warps = uint64_t(rows) * (op.num_heads() + (op.writes_kv() ? op.num_kv_heads() : 0));
+    launch(env.kernels->attentionPrologue, {unsigned((warps + 3) / 4)}, 128, 0, env.stream, prologue, env.programmatic);
+  } else if (op.writes_kv()) {
     const g4k::KvWriteArgs write{b.in[2], b.in[3], b.in[1], env.inputs->tokenSequence(), kv, int(rows)};
     launch(env.kernels->kvWrite, {blocksFor(uint64_t(kv.rowElements), g4k::kBlockThreads, 64), gridRows(rows)},
            g4k::kBlockThreads, 0, env.stream, write, env.programmatic);

@@ -12,9 +12,15 @@ using g4k::kBlockThreads;
 
 void runEmbed(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const uint32_t width = b.outWidth[0];
-  const g4k::EmbedArgs args{b.in[0],    b.weights[0], b.out[0], int(rows), int(b.weightInfo[0]->shape()->Get(0)),
-                            int(width), b.inst->op_as_Embed()->scale()};
-  launch(env.kernels->embed, {blocksFor(width, kBlockThreads, 64), gridRows(rows)}, kBlockThreads, 0, env.stream, args, env.programmatic);
+  const g4k::EmbedArgs args{b.in[0],
+                            b.weights[0],
+                            b.out[0],
+                            int(rows),
+                            int(b.weightInfo[0]->shape()->Get(0)),
+                            int(width),
+                            b.inst->op_as_Embed()->scale()};
+  launch(env.kernels->embed, {blocksFor(width, kBlockThreads, 64), gridRows(rows)}, kBlockThreads, 0, env.stream, args,
+         env.programmatic);
 }
 
 namespace {
@@ -32,25 +38,29 @@ void launchRmsNorm(const OpEnv &env, const g4k::RmsNormArgs &args, bool addResid
 
 void runRmsNorm(const OpEnv &env, CUdeviceptr x, CUdeviceptr weight, CUdeviceptr y, uint32_t rows, uint32_t width,
                 uint32_t group, float eps) {
-  const g4k::RmsNormArgs args{x, 0, 0, weight, y, (long long)(uint64_t(rows) * width / group), int(group), eps};
+  const g4k::RmsNormArgs args{x, 0, 0, weight, y, (long long)(uint64_t(rows) * width / group), int(group), eps, 0, 0};
   launchRmsNorm(env, args, false);
 }
 
-void runAddRmsNorm(const OpEnv &env, CUdeviceptr residual, CUdeviceptr x, CUdeviceptr weight, CUdeviceptr sum,
-                   CUdeviceptr normed, uint32_t rows, uint32_t width, float eps) {
-  const g4k::RmsNormArgs args{x, residual, sum, weight, normed, (long long)rows, int(width), eps};
+void runAddRmsNorm(const OpEnv &env, const AddRmsNormOperands &op, uint32_t rows, uint32_t width, float eps) {
+  const g4k::RmsNormArgs args{op.x,       op.residual, op.sum,   op.weight, op.normed, (long long)rows,
+                              int(width), eps,         op.xNorm, op.scalar};
   launchRmsNorm(env, args, true);
+}
+
+void checkNormRopeHeadDim(const char *op, uint32_t headDim) {
+  if (headDim > uint32_t(g4k::kRopeMaxHeadDim))
+    throw Error(std::string(op) + ": head_dim " + std::to_string(headDim) + " is above " +
+                std::to_string(g4k::kRopeMaxHeadDim) + ", the most the CUDA kernel takes");
 }
 
 void runRmsNormRope(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const plan::RmsNormRope &op = *b.inst->op_as_RmsNormRope();
-  if (op.head_dim() > uint32_t(g4k::kRopeMaxHeadDim))
-    throw Error("RmsNormRope: head_dim " + std::to_string(op.head_dim()) + " is above " +
-                std::to_string(g4k::kRopeMaxHeadDim) + ", the most the CUDA kernel takes");
+  checkNormRopeHeadDim("RmsNormRope", op.head_dim());
   const uint32_t width = b.inWidth[0];
-  const g4k::RmsNormRopeArgs args{b.in[0],          b.weights[0], b.in[1],    b.out[0],  int(rows),
-                                  int(width),       int(op.head_dim()),       int(op.rotary_pairs()),
-                                  op.theta(),       op.factor(),  op.eps()};
+  const g4k::RmsNormRopeArgs args{
+      b.in[0],    b.weights[0], b.in[1], b.out[0], int(rows), int(width), int(op.head_dim()), int(op.rotary_pairs()),
+      op.theta(), op.factor(),  op.eps()};
   const uint64_t heads = uint64_t(rows) * (width / op.head_dim());
   launch(env.kernels->rmsNormRope, {unsigned((heads + 3) / 4)}, 128, 0, env.stream, args, env.programmatic);
 }
@@ -58,7 +68,8 @@ void runRmsNormRope(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
 void runElementwise(const OpEnv &env, kernels::ElementwiseOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr y,
                     uint64_t n, float factor, CUdeviceptr scalar) {
   const g4k::ElementwiseArgs args{a, b, y, (long long)n, factor, scalar};
-  launch(env.kernels->elementwise[size_t(op)], {blocksFor(n, kBlockThreads, 8192)}, kBlockThreads, 0, env.stream, args, env.programmatic);
+  launch(env.kernels->elementwise[size_t(op)], {blocksFor(n, kBlockThreads, 8192)}, kBlockThreads, 0, env.stream, args,
+         env.programmatic);
 }
 
 void runSlice(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
@@ -71,14 +82,15 @@ void runSlice(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
 void runRope(const OpEnv &env, CUdeviceptr x, CUdeviceptr positions, CUdeviceptr y, uint32_t rows, uint32_t width,
              uint32_t headDim, uint32_t rotaryPairs, float theta, float factor) {
   const g4k::RopeArgs args{x, positions, y, int(rows), int(width), int(headDim), int(rotaryPairs), theta, factor};
-  launch(env.kernels->rope, {blocksFor(uint64_t(rows) * width / 2, kBlockThreads, 8192)}, kBlockThreads, 0,
-         env.stream, args, env.programmatic);
+  launch(env.kernels->rope, {blocksFor(uint64_t(rows) * width / 2, kBlockThreads, 8192)}, kBlockThreads, 0, env.stream,
+         args, env.programmatic);
 }
 
 void runGatherRows(const OpEnv &env, CUdeviceptr src, CUdeviceptr dst, CUdeviceptr rowIndices, uint32_t count,
                    uint32_t width) {
   const g4k::GatherRowsArgs args{src, dst, rowIndices, int(count), int(width)};
-  launch(env.kernels->gatherRows, {blocksFor(width, kBlockThreads, 64), gridRows(count)}, kBlockThreads, 0, env.stream, args, env.programmatic);
+  launch(env.kernels->gatherRows, {blocksFor(width, kBlockThreads, 64), gridRows(count)}, kBlockThreads, 0, env.stream,
+         args, env.programmatic);
 }
 
 void runArgmax(const OpEnv &env, CUdeviceptr logits, CUdeviceptr tokens, uint32_t rows, uint32_t vocab) {

@@ -44,6 +44,7 @@ KernelTable::KernelTable(const KernelLibrary &library, const plan::Plan &plan) {
   kvWrite = (*this)(kernels::kKvWrite);
   attentionCombine = (*this)(kernels::kAttentionCombine);
   moeSort = (*this)(kernels::kMoeSort);
+  attentionPrologue = (*this)(kernels::kAttentionPrologue);
   moeGateUp = (*this)(kernels::kMoeGateUp);
   moeDown = (*this)(kernels::kMoeDown);
   moeCombine = (*this)(kernels::kMoeCombine);

@@ -22,7 +22,7 @@ struct KernelTable {
   // False for a tensor-core attention variant whose shared memory this device cannot give.
   bool has(const std::string &name) const { return functions_.count(name) > 0; }
 
-  CUfunction embed, slice, splitToBf16, gatherRows, rope, rmsNormRope, kvWrite, attentionCombine;
+  CUfunction embed, slice, splitToBf16, gatherRows, rope, rmsNormRope, kvWrite, attentionPrologue, attentionCombine;
   CUfunction moeSort, moeGateUp, moeDown, moeCombine, moeGate, argmax, sampleRows;
   std::array<CUfunction, kernels::kElementwiseOps.size()> elementwise{};
   std::array<std::array<CUfunction, kernels::kRmsNormThreads.size()>, 2> rmsNorm{}; // [adds residual][threads]

@@ -56,10 +56,13 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
   case plan::Op::Softcap:
     runElementwise(env, ElementwiseOp::Softcap, b.in[0], 0, b.out[0], n, inst.op_as_Softcap()->cap());
     break;
-  case plan::Op::AddRmsNorm:
-    runAddRmsNorm(env, b.in[0], b.in[1], b.weights[0], b.out[0], b.out[1], rows, b.inWidth[0],
-                  inst.op_as_AddRmsNorm()->eps());
+  case plan::Op::AddRmsNorm: {
+    const plan::AddRmsNorm &op = *inst.op_as_AddRmsNorm();
+    const CUdeviceptr xNorm = op.x_norm() ? b.weights[1] : 0, scalar = op.scaled() ? b.weights[1 + op.x_norm()] : 0;
+    runAddRmsNorm(env, {b.in[0], b.in[1], b.weights[0], xNorm, scalar, b.out[0], b.out[1]}, rows, b.inWidth[0],
+                  op.eps());
     break;
+  }
   case plan::Op::RmsNormRope:
     runRmsNormRope(env, b, rows);
     break;

@@ -67,14 +67,19 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 void runEmbed(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 void runRmsNorm(const OpEnv &env, CUdeviceptr x, CUdeviceptr weight, CUdeviceptr y, uint32_t rows, uint32_t width,
                 uint32_t group, float eps);
-// sum = residual + x; normed = rmsnorm(sum) * weight over whole rows.
-void runAddRmsNorm(const OpEnv &env, CUdeviceptr residual, CUdeviceptr x, CUdeviceptr weight, CUdeviceptr sum,
-                   CUdeviceptr normed, uint32_t rows, uint32_t width, float eps);
+// sum = residual + x (x first normalized with xNorm when set; the sum then
+// scaled by *scalar when set); normed = rmsnorm(sum) * weight over whole rows.
+struct AddRmsNormOperands {
+  CUdeviceptr residual = 0, x = 0, weight = 0, xNorm = 0, scalar = 0, sum = 0, normed = 0;
+};
+void runAddRmsNorm(const OpEnv &env, const AddRmsNormOperands &op, uint32_t rows, uint32_t width, float eps);
 void runRmsNormRope(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 void runElementwise(const OpEnv &env, kernels::ElementwiseOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr y,
                     uint64_t n, float factor, CUdeviceptr scalar = 0);
 void runSlice(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 void runRope(const OpEnv &env, CUdeviceptr x, CUdeviceptr positions, CUdeviceptr y, uint32_t rows, uint32_t width,
+// Throws unless the per-head norm + RoPE kernels (one warp per head) take head_dim.
+void checkNormRopeHeadDim(const char *op, uint32_t headDim);
              uint32_t headDim, uint32_t rotaryPairs, float theta, float factor);
 void runGatherRows(const OpEnv &env, CUdeviceptr src, CUdeviceptr dst, CUdeviceptr rowIndices, uint32_t count,
                    uint32_t width);

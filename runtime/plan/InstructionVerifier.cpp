@@ -71,18 +71,16 @@ private:
   }
   void expectInputWidth(uint32_t i, DType dtype, uint64_t width, const std::string &why) const {
     if (input(i, dtype) != width)
-      fail(inputLabel(i) + " has width " + std::to_string(buffer(inst_.inputs()->Get(i)).width()) + ", " +
-           why + " needs " + std::to_string(width));
+      fail(inputLabel(i) + " has width " + std::to_string(buffer(inst_.inputs()->Get(i)).width()) + ", " + why +
+           " needs " + std::to_string(width));
   }
   void expectOutputWidth(uint32_t i, DType dtype, uint64_t width, const std::string &why) const {
     if (output(i, dtype) != width)
-      fail(outputLabel(i) + " has width " + std::to_string(buffer(inst_.outputs()->Get(i)).width()) + ", " +
-           why + " needs " + std::to_string(width));
+      fail(outputLabel(i) + " has width " + std::to_string(buffer(inst_.outputs()->Get(i)).width()) + ", " + why +
+           " needs " + std::to_string(width));
   }
 
-  const plan::Weight &weight(uint32_t i) const {
-    return *plan_.weights()->Get(inst_.weights()->Get(i));
-  }
+  const plan::Weight &weight(uint32_t i) const { return *plan_.weights()->Get(inst_.weights()->Get(i)); }
   // weights[i]'s shape after checking it has `rank` dimensions.
   const FbVector<int64_t> &weightShape(uint32_t i, uint32_t rank) const {
     const FbVector<int64_t> &shape = *weight(i).shape();
@@ -270,9 +268,17 @@ void InstructionChecker::checkRope(const plan::Rope &op) const {
 }
 
 void InstructionChecker::checkAttention(const plan::Attention &op) const {
-  expectCounts(op.writes_kv() ? 4 : 2, 1, 0);
+  expectCounts(op.writes_kv() ? 4 : 2, 1, op.prologue() ? (op.writes_kv() ? 2 : 1) : 0);
   if (op.num_heads() == 0 || op.num_kv_heads() == 0 || op.head_dim() == 0)
     fail("num_heads, num_kv_heads and head_dim must be positive");
+  if (op.prologue()) {
+    checkEps(op.norm_eps());
+    checkRopeHeads(op.num_heads() * op.head_dim(), op.head_dim(), op.rotary_pairs(), op.rope_theta(), op.rope_factor());
+    for (uint32_t w = 0; w < numWeights(); ++w)
+      expectWeightShape(w, {op.head_dim()}, "one scale per element of a head");
+  }
+  if (op.v_norm() && !(op.prologue() && op.writes_kv()))
+    fail("v_norm is set without a prologue that writes the KV cache");
   if (op.num_heads() % op.num_kv_heads() != 0)
     fail("num_heads " + std::to_string(op.num_heads()) + " is not a multiple of num_kv_heads " +
          std::to_string(op.num_kv_heads()));
@@ -315,8 +321,7 @@ void InstructionChecker::checkAttention(const plan::Attention &op) const {
     fail("num_kv_heads " + std::to_string(op.num_kv_heads()) + " differs from " + cl + ".num_kv_heads " +
          std::to_string(cache.num_kv_heads()));
   if (cache.window() != op.window())
-    fail("window " + std::to_string(op.window()) + " differs from " + cl + ".window " +
-         std::to_string(cache.window()));
+    fail("window " + std::to_string(op.window()) + " differs from " + cl + ".window " + std::to_string(cache.window()));
 }
 
 void InstructionChecker::checkMoeRouter(const plan::MoeRouter &op) const {
@@ -357,11 +362,15 @@ void InstructionChecker::checkLayerScalar() const {
 }
 
 void InstructionChecker::checkAddRmsNorm(const plan::AddRmsNorm &op) const {
-  expectCounts(2, 2, 1);
+  expectCounts(2, 2, 1 + op.x_norm() + op.scaled());
   checkEps(op.eps());
   const uint32_t width = input(0, DType::F32);
   expectInputWidth(1, DType::F32, width, "inputs[0]");
   expectWeightShape(0, {width}, "one scale per element of a row");
+  if (op.x_norm())
+    expectWeightShape(1, {width}, "x_norm: one scale per element of a row");
+  if (op.scaled())
+    expectWeightShape(1 + op.x_norm(), {1}, "the layer scalar");
   expectOutputWidth(0, DType::F32, width, "the input width");
   expectOutputWidth(1, DType::F32, width, "the input width");
 }
@@ -392,8 +401,7 @@ void InstructionChecker::checkLmHead(const plan::LmHead &op) const {
 
 } // namespace
 
-void verifyInstruction(const plan::Plan &plan, const plan::Program &program, uint32_t index,
-                       const std::string &where) {
+void verifyInstruction(const plan::Plan &plan, const plan::Program &program, uint32_t index, const std::string &where) {
   InstructionChecker(plan, program, index, where).run();
 }
 

@@ -69,6 +69,15 @@ CUdeviceptr OpHarness::uploadInts(const std::vector<int32_t> &values) {
   G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyHtoD, p, values.data(), values.size() * 4);
   return p;
 }
+std::vector<float> OpHarness::downloadBf16(CUdeviceptr p, size_t n) {
+  std::vector<uint16_t> bits(n);
+  G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyDtoH, bits.data(), p, n * 2);
+  std::vector<float> values(n);
+  for (size_t i = 0; i < n; ++i)
+    values[i] = io::bf16ToFloat(bits[i]);
+  return values;
+}
+
 
 CUdeviceptr OpHarness::poisoned(size_t n) {
   return upload(std::vector<float>(n, std::numeric_limits<float>::quiet_NaN()));

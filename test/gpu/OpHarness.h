@@ -36,6 +36,7 @@ public:
   CUdeviceptr poisoned(size_t n);
   std::vector<float> download(CUdeviceptr p, size_t n);
   std::vector<int32_t> downloadInts(CUdeviceptr p, size_t n);
+  std::vector<float> downloadBf16(CUdeviceptr p, size_t n); // n bf16 values, widened
   // Median GPU time in microseconds of `runs` calls of `launch` on the stream
   // (two untimed calls first), each timed alone between events.
   double medianMicroseconds(int runs, const std::function<void(int run)> &launch);

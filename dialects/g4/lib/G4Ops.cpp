@@ -221,6 +221,30 @@ LogicalResult RopeOp::verify() {
 // g4.attention
 //===----------------------------------------------------------------------===//
 
+LogicalResult AttentionOp::verifyPrologue() {
+  bool prologue = static_cast<bool>(getQNorm());
+  bool hasKey = static_cast<bool>(getKey());
+  int attrs =
+      bool(getNormEpsAttr()) + bool(getRotaryPairsAttr()) + bool(getRopeThetaAttr()) + bool(getRopeFactorAttr());
+  if (!prologue) {
+    if (getKNorm() || attrs != 0 || getVNorm())
+      return emitOpError() << "k_norm, v_norm, norm_eps and the rope attributes belong to a prologue: expects q_norm";
+    return success();
+  }
+  if (attrs != 4)
+    return emitOpError() << "a prologue expects norm_eps, rotary_pairs, rope_theta and rope_factor";
+  if (hasKey != static_cast<bool>(getKNorm()))
+    return emitOpError() << "a prologue expects k_norm iff key is present";
+  if (getVNorm() && !hasKey)
+    return emitOpError() << "v_norm expects a value operand";
+  int64_t headDim = getHeadDimAttr().getInt();
+  if (failed(verifyRopeHeads(*this, widthOf(getQuery()), headDim, getRotaryPairsAttr().getInt())) ||
+      failed(verifyShape(*this, "q_norm", getQNorm(), {headDim})) ||
+      (hasKey && failed(verifyShape(*this, "k_norm", getKNorm(), {headDim}))))
+    return failure();
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   int64_t numHeads = getNumHeadsAttr().getInt();
   int64_t numKvHeads = getNumKvHeadsAttr().getInt();
@@ -259,6 +283,9 @@ LogicalResult AttentionOp::verify() {
     return emitOpError() << "a KV-shared layer (no key/value) reads an earlier "
                             "layer's cache: expects cache_layer in [0, "
                          << layer << "), found " << cacheLayer;
+
+  if (failed(verifyPrologue()))
+    return failure();
 
   int64_t window = getWindowAttr().getInt();
   bool sliding = getKind() == AttentionKind::sliding;
@@ -356,7 +383,14 @@ LogicalResult SoftcapOp::verify() { return verifyPositiveCap(*this, "cap", getCa
 // g4.add_rms_norm
 //===----------------------------------------------------------------------===//
 
-LogicalResult AddRmsNormOp::verify() { return verifyShape(*this, "weight", getWeight(), {widthOf(getX())}); }
+LogicalResult AddRmsNormOp::verify() {
+  const int64_t width = widthOf(getX());
+  if (failed(verifyShape(*this, "weight", getWeight(), {width})) ||
+      (getXNorm() && failed(verifyShape(*this, "x_norm", getXNorm(), {width}))) ||
+      (getScalar() && failed(verifyShape(*this, "scalar", getScalar(), {1}))))
+    return failure();
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // g4.rms_norm_rope

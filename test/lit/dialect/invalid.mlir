@@ -247,6 +247,88 @@ func.func @rope_token_count(%q: tensor<4x128xf32>, %pos: tensor<3xi32>) -> tenso
 
 // -----
 
+// The prologue's attributes come with q_norm.
+func.func @attention_prologue_without_q_norm(%q: tensor<?x128xf32>, %pos: tensor<?xi32>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{k_norm, v_norm, norm_eps and the rope attributes belong to a prologue: expects q_norm}}
+  %o = g4.attention %q, %pos {layer = 1 : i64, cache_layer = 0 : i64,
+       kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+       head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32, norm_eps = 1.0e-06 : f32}
+      : tensor<?x128xf32>, tensor<?xi32> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// A prologue names its norm and its RoPE in full.
+func.func @attention_prologue_missing_rope(%q: tensor<?x128xf32>, %pos: tensor<?xi32>, %qw: tensor<32xbf16>)
+    -> tensor<?x128xf32> {
+  // expected-error @+1 {{a prologue expects norm_eps, rotary_pairs, rope_theta and rope_factor}}
+  %o = g4.attention %q, %pos q_norm %qw {layer = 1 : i64, cache_layer = 0 : i64,
+       kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+       head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32, norm_eps = 1.0e-06 : f32}
+      : tensor<?x128xf32>, tensor<?xi32> q_norm tensor<32xbf16> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// A layer writing its KV normalizes its keys too.
+func.func @attention_prologue_without_k_norm(%q: tensor<?x128xf32>, %pos: tensor<?xi32>, %k: tensor<?x64xf32>,
+                                             %qw: tensor<32xbf16>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{a prologue expects k_norm iff key is present}}
+  %o = g4.attention %q, %pos, %k, %k q_norm %qw {layer = 0 : i64, cache_layer = 0 : i64,
+       kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+       head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32, norm_eps = 1.0e-06 : f32,
+       rotary_pairs = 16 : i64, rope_theta = 1.0e+04 : f32, rope_factor = 1.0 : f32, v_norm}
+      : tensor<?x128xf32>, tensor<?xi32>, tensor<?x64xf32>, tensor<?x64xf32> q_norm tensor<32xbf16>
+        -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// A KV-shared layer has no value to normalize.
+func.func @attention_prologue_v_norm_shared(%q: tensor<?x128xf32>, %pos: tensor<?xi32>, %qw: tensor<32xbf16>)
+    -> tensor<?x128xf32> {
+  // expected-error @+1 {{v_norm expects a value operand}}
+  %o = g4.attention %q, %pos q_norm %qw {layer = 1 : i64, cache_layer = 0 : i64,
+       kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+       head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32, norm_eps = 1.0e-06 : f32,
+       rotary_pairs = 16 : i64, rope_theta = 1.0e+04 : f32, rope_factor = 1.0 : f32, v_norm}
+      : tensor<?x128xf32>, tensor<?xi32> q_norm tensor<32xbf16> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// The norm weights hold one head.
+func.func @attention_prologue_norm_shape(%q: tensor<?x128xf32>, %pos: tensor<?xi32>, %qw: tensor<16xbf16>)
+    -> tensor<?x128xf32> {
+  // expected-error @+1 {{expects q_norm of shape [32], found [16]}}
+  %o = g4.attention %q, %pos q_norm %qw {layer = 1 : i64, cache_layer = 0 : i64,
+       kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+       head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32, norm_eps = 1.0e-06 : f32,
+       rotary_pairs = 16 : i64, rope_theta = 1.0e+04 : f32, rope_factor = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32> q_norm tensor<16xbf16> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// RoPE rotates at most head_dim / 2 pairs.
+func.func @attention_prologue_rotary_pairs(%q: tensor<?x128xf32>, %pos: tensor<?xi32>, %qw: tensor<32xbf16>)
+    -> tensor<?x128xf32> {
+  // expected-error @+1 {{expects rotary_pairs in [0, 16], found 17}}
+  %o = g4.attention %q, %pos q_norm %qw {layer = 1 : i64, cache_layer = 0 : i64,
+       kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+       head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32, norm_eps = 1.0e-06 : f32,
+       rotary_pairs = 17 : i64, rope_theta = 1.0e+04 : f32, rope_factor = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32> q_norm tensor<32xbf16> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
 // Head counts and sizes are positive.
 func.func @attention_heads_not_positive(%q: tensor<?x128xf32>, %pos: tensor<?xi32>) -> tensor<?x128xf32> {
   // expected-error @+1 {{expects positive num_heads, num_kv_heads and head_dim, found 4, 0 and 32}}
@@ -302,7 +384,7 @@ func.func @attention_key_without_value(%q: tensor<?x128xf32>, %pos: tensor<?xi32
   %o = "g4.attention"(%q, %pos, %k) <{layer = 0 : i64, cache_layer = 0 : i64,
        kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
        head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32,
-       operandSegmentSizes = array<i32: 1, 1, 1, 0>}>
+       operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>}>
       : (tensor<?x128xf32>, tensor<?xi32>, tensor<?x64xf32>) -> tensor<?x128xf32>
   return %o : tensor<?x128xf32>
 }
@@ -618,10 +700,32 @@ func.func @lm_head_softcap_not_positive(%x: tensor<?x64xf32>, %table: tensor<512
 
 // -----
 
+// A post-norm weight holds one scale per element of the row.
+func.func @add_rms_norm_x_norm_shape(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: tensor<64xbf16>,
+                                     %wa: tensor<32xbf16>) {
+  // expected-error @+1 {{expects x_norm of shape [64], found [32]}}
+  %s, %n = g4.add_rms_norm %r, %a, %w x_norm %wa {eps = 1.0e-06 : f32}
+      : tensor<?x64xf32>, tensor<64xbf16> x_norm tensor<32xbf16>
+  return
+}
+
+// -----
+
+// The layer scalar is one value.
+func.func @add_rms_norm_scalar_shape(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: tensor<64xbf16>,
+                                     %s: tensor<2xbf16>) {
+  // expected-error @+1 {{expects scalar of shape [1], found [2]}}
+  %sum, %n = g4.add_rms_norm %r, %a, %w scalar %s {eps = 1.0e-06 : f32}
+      : tensor<?x64xf32>, tensor<64xbf16> scalar tensor<2xbf16>
+  return
+}
+
+// -----
+
 // The residual, the added value, the sum and the normalized sum share one type.
 func.func @add_rms_norm_types_differ(%r: tensor<?x64xf32>, %a: tensor<4x64xf32>, %w: tensor<64xbf16>) {
   // expected-error @+1 {{failed to verify that all of {residual, x, sum, normed} have same type}}
-  %s:2 = "g4.add_rms_norm"(%r, %a, %w) {eps = 1.0e-06 : f32}
+  %s:2 = "g4.add_rms_norm"(%r, %a, %w) <{eps = 1.0e-06 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}>
       : (tensor<?x64xf32>, tensor<4x64xf32>, tensor<64xbf16>) -> (tensor<?x64xf32>, tensor<?x64xf32>)
   return
 }

@@ -1,6 +1,8 @@
 // RUN: g4-opt --split-input-file --g4-fuse %s | FileCheck %s
 // RUN: g4-opt --split-input-file --g4-fuse="add-rms-norm=false" %s | FileCheck %s --check-prefix=NO-ADD
+// RUN: g4-opt --split-input-file --g4-fuse="post-norm=false" %s | FileCheck %s --check-prefix=NO-POST
 // RUN: g4-opt --split-input-file --g4-fuse="rms-norm-rope=false" %s | FileCheck %s --check-prefix=NO-ROPE
+// RUN: g4-opt --split-input-file --g4-fuse="attention-prologue=false" %s | FileCheck %s --check-prefix=NO-PROLOGUE
 // RUN: g4-opt --split-input-file --g4-fuse="gated-linear=false" %s | FileCheck %s --check-prefix=NO-GATED
 // RUN: g4-opt --split-input-file --g4-fuse="softcap=false" %s | FileCheck %s --check-prefix=NO-SOFTCAP
 
@@ -90,18 +92,98 @@ func.func @add_rms_norm_sum_used_first(%r: tensor<?x64xf32>, %a: tensor<?x64xf32
 
 // -----
 
-// A layer's input norm reads the previous layer's scaled output, not a sum.
+// A layer's end: the post-norm of its last block, the residual add, the layer
+// scalar, then the next layer's input norm: one fused op whose sum is the
+// scaled value the next residual connection reads.
 
-// CHECK-LABEL: func.func @add_rms_norm_after_layer_scalar
+// CHECK-LABEL: func.func @add_rms_norm_after_layer_scalar(
+// CHECK-SAME: %[[R:.+]]: tensor<?x64xf32>, %[[A:.+]]: tensor<?x64xf32>, %[[S:.+]]: tensor<1xbf16>, %[[W:.+]]: tensor<64xbf16>, %[[WA:.+]]: tensor<64xbf16>)
+// CHECK-NEXT: %[[SUM:.+]], %[[NORMED:.+]] = g4.add_rms_norm %[[R]], %[[A]], %[[W]] x_norm %[[WA]] scalar %[[S]] {eps = 9.99999997E-7 : f32} : tensor<?x64xf32>, tensor<64xbf16> x_norm tensor<64xbf16> scalar tensor<1xbf16>
+// CHECK-NEXT: return %[[SUM]], %[[NORMED]]
+// NO-POST-LABEL: func.func @add_rms_norm_after_layer_scalar(
+// NO-POST: g4.rms_norm %{{.+}}, %{{.+}} {eps
+// NO-POST-NEXT: g4.add_rms_norm %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} scalar %{{[^ ]+}} {eps
+// NO-ADD-LABEL: func.func @add_rms_norm_after_layer_scalar(
+// NO-ADD: g4.layer_scalar
+func.func @add_rms_norm_after_layer_scalar(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %s: tensor<1xbf16>,
+                                           %w: tensor<64xbf16>, %wa: tensor<64xbf16>)
+    -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %an = g4.rms_norm %a, %wa {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %h = g4.add %r, %an : tensor<?x64xf32>
+  %y = g4.layer_scalar %h, %s : tensor<?x64xf32>, tensor<1xbf16> -> tensor<?x64xf32>
+  %n = g4.rms_norm %y, %w {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  return %y, %n : tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
+// The unscaled sum feeds something else: the scalar cannot be folded, nor
+// the add that the scalar reads.
+
+// CHECK-LABEL: func.func @add_rms_norm_unscaled_sum_used
 // CHECK-NOT: g4.add_rms_norm
 // CHECK: return
-func.func @add_rms_norm_after_layer_scalar(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %s: tensor<1xbf16>,
-                                           %w: tensor<64xbf16>) -> tensor<?x64xf32> {
+func.func @add_rms_norm_unscaled_sum_used(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %s: tensor<1xbf16>,
+                                          %w: tensor<64xbf16>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
   %h = g4.add %r, %a : tensor<?x64xf32>
   %y = g4.layer_scalar %h, %s : tensor<?x64xf32>, tensor<1xbf16> -> tensor<?x64xf32>
   %n = g4.rms_norm %y, %w {eps = 1.0e-06 : f32, group = 64 : i64}
       : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  return %h, %n : tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
+// The post-norm is the add's first operand here (the add commutes): it folds,
+// the other operand becomes the residual.
+
+// CHECK-LABEL: func.func @post_norm_first_operand(
+// CHECK-SAME: %[[R:.+]]: tensor<?x64xf32>, %[[A:.+]]: tensor<?x64xf32>, %[[W:.+]]: tensor<64xbf16>, %[[WA:.+]]: tensor<64xbf16>)
+// CHECK-NEXT: %{{.+}}, %[[NORMED:.+]] = g4.add_rms_norm %[[R]], %[[A]], %[[W]] x_norm %[[WA]] {eps
+func.func @post_norm_first_operand(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: tensor<64xbf16>,
+                                   %wa: tensor<64xbf16>) -> tensor<?x64xf32> {
+  %an = g4.rms_norm %a, %wa {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %h = g4.add %an, %r : tensor<?x64xf32>
+  %n = g4.rms_norm %h, %w {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
   return %n : tensor<?x64xf32>
+}
+
+// -----
+
+// A post-norm with another eps stays a g4.rms_norm.
+
+// CHECK-LABEL: func.func @post_norm_other_eps
+// CHECK: %[[AN:.+]] = g4.rms_norm %{{.+}} {eps = 9.99999974E-6 : f32
+// CHECK-NEXT: g4.add_rms_norm %{{[^ ]+}}, %[[AN]], %{{[^ ]+}} {eps = 9.99999997E-7 : f32}
+func.func @post_norm_other_eps(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: tensor<64xbf16>,
+                               %wa: tensor<64xbf16>) -> tensor<?x64xf32> {
+  %an = g4.rms_norm %a, %wa {eps = 1.0e-05 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %h = g4.add %r, %an : tensor<?x64xf32>
+  %n = g4.rms_norm %h, %w {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  return %n : tensor<?x64xf32>
+}
+
+// -----
+
+// A post-norm read elsewhere too stays a g4.rms_norm.
+
+// CHECK-LABEL: func.func @post_norm_used_twice
+// CHECK: %[[AN:.+]] = g4.rms_norm
+// CHECK-NEXT: g4.add_rms_norm %{{[^ ]+}}, %[[AN]], %{{[^ ]+}} {eps = 9.99999997E-7 : f32}
+func.func @post_norm_used_twice(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: tensor<64xbf16>,
+                                %wa: tensor<64xbf16>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %an = g4.rms_norm %a, %wa {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %h = g4.add %r, %an : tensor<?x64xf32>
+  %n = g4.rms_norm %h, %w {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  return %n, %an : tensor<?x64xf32>, tensor<?x64xf32>
 }
 
 // -----
@@ -180,6 +262,147 @@ func.func @rms_norm_rope_norm_used_twice(%q: tensor<?x128xf32>, %w: tensor<32xbf
   %y = g4.rope %n, %pos {head_dim = 32 : i64, rotary_pairs = 16 : i64, theta = 1.0e+04 : f32, factor = 1.0 : f32}
       : tensor<?x128xf32>, tensor<?xi32> -> tensor<?x128xf32>
   return %y, %n : tensor<?x128xf32>, tensor<?x128xf32>
+}
+
+// -----
+
+// The attention of a layer that writes its KV: q/k norm + RoPE and the
+// weightless value norm become the attention's prologue.
+
+// CHECK-LABEL: func.func @attention_prologue(
+// CHECK-SAME: %[[Q:.+]]: tensor<?x128xf32>, %[[K:.+]]: tensor<?x64xf32>, %[[V:.+]]: tensor<?x64xf32>, %[[QW:.+]]: tensor<32xbf16>, %[[KW:.+]]: tensor<32xbf16>, %[[POS:.+]]: tensor<?xi32>)
+// CHECK-NEXT: %[[O:.+]] = g4.attention %[[Q]], %[[POS]], %[[K]], %[[V]] q_norm %[[QW]] k_norm %[[KW]] {cache_layer = 0 : i64, head_dim = 32 : i64, kind = #g4.attention_kind<sliding>, layer = 0 : i64, norm_eps = 9.99999997E-7 : f32, num_heads = 4 : i64, num_kv_heads = 2 : i64, rope_factor = 1.000000e+00 : f32, rope_theta = 1.000000e+04 : f32, rotary_pairs = 16 : i64, scale = 1.000000e+00 : f32, v_norm, window = 8 : i64} : tensor<?x128xf32>, tensor<?xi32>, tensor<?x64xf32>, tensor<?x64xf32> q_norm tensor<32xbf16> k_norm tensor<32xbf16> -> tensor<?x128xf32>
+// CHECK-NEXT: return %[[O]]
+// NO-PROLOGUE-LABEL: func.func @attention_prologue(
+// NO-PROLOGUE-COUNT-2: g4.rms_norm_rope
+// NO-PROLOGUE: g4.rms_norm %{{.+}} {eps
+// NO-PROLOGUE: g4.attention %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} {cache_layer
+// NO-ROPE-LABEL: func.func @attention_prologue(
+// NO-ROPE-NOT: q_norm
+// NO-ROPE: return
+func.func @attention_prologue(%q: tensor<?x128xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf32>,
+                              %qw: tensor<32xbf16>, %kw: tensor<32xbf16>, %pos: tensor<?xi32>) -> tensor<?x128xf32> {
+  %qn = g4.rms_norm %q, %qw {eps = 1.0e-06 : f32, group = 32 : i64}
+      : tensor<?x128xf32>, tensor<32xbf16> -> tensor<?x128xf32>
+  %qr = g4.rope %qn, %pos {head_dim = 32 : i64, rotary_pairs = 16 : i64, theta = 1.0e+04 : f32, factor = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32> -> tensor<?x128xf32>
+  %kn = g4.rms_norm %k, %kw {eps = 1.0e-06 : f32, group = 32 : i64}
+      : tensor<?x64xf32>, tensor<32xbf16> -> tensor<?x64xf32>
+  %kr = g4.rope %kn, %pos {head_dim = 32 : i64, rotary_pairs = 16 : i64, theta = 1.0e+04 : f32, factor = 1.0 : f32}
+      : tensor<?x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
+  %vn = g4.rms_norm %v {eps = 1.0e-06 : f32, group = 32 : i64} : tensor<?x64xf32> -> tensor<?x64xf32>
+  %o = g4.attention %qr, %pos, %kr, %vn {layer = 0 : i64, cache_layer = 0 : i64,
+         kind = #g4.attention_kind<sliding>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+         head_dim = 32 : i64, window = 8 : i64, scale = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32>, tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// A KV-shared layer folds its query's norm + RoPE alone.
+
+// CHECK-LABEL: func.func @attention_prologue_kv_shared(
+// CHECK-SAME: %[[Q:.+]]: tensor<?x128xf32>, %[[QW:.+]]: tensor<32xbf16>, %[[POS:.+]]: tensor<?xi32>)
+// CHECK-NEXT: %[[O:.+]] = g4.attention %[[Q]], %[[POS]] q_norm %[[QW]] {cache_layer = 0 : i64, {{.+}}rotary_pairs = 8 : i64{{.+}}} : tensor<?x128xf32>, tensor<?xi32> q_norm tensor<32xbf16> -> tensor<?x128xf32>
+// CHECK-NOT: v_norm
+// CHECK: return %[[O]]
+func.func @attention_prologue_kv_shared(%q: tensor<?x128xf32>, %qw: tensor<32xbf16>, %pos: tensor<?xi32>)
+    -> tensor<?x128xf32> {
+  %qn = g4.rms_norm %q, %qw {eps = 1.0e-06 : f32, group = 32 : i64}
+      : tensor<?x128xf32>, tensor<32xbf16> -> tensor<?x128xf32>
+  %qr = g4.rope %qn, %pos {head_dim = 32 : i64, rotary_pairs = 8 : i64, theta = 1.0e+06 : f32, factor = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32> -> tensor<?x128xf32>
+  %o = g4.attention %qr, %pos {layer = 3 : i64, cache_layer = 0 : i64,
+         kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+         head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// k_eq_v: key and value are one raw projection; both norms fold.
+
+// CHECK-LABEL: func.func @attention_prologue_k_eq_v(
+// CHECK-SAME: %[[Q:.+]]: tensor<?x128xf32>, %[[K:.+]]: tensor<?x64xf32>,
+// CHECK-NEXT: g4.attention %[[Q]], %{{.+}}, %[[K]], %[[K]] q_norm
+func.func @attention_prologue_k_eq_v(%q: tensor<?x128xf32>, %k: tensor<?x64xf32>, %qw: tensor<32xbf16>,
+                                     %kw: tensor<32xbf16>, %pos: tensor<?xi32>) -> tensor<?x128xf32> {
+  %qr = g4.rms_norm_rope %q, %qw, %pos {eps = 1.0e-06 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64,
+          theta = 1.0e+04 : f32, factor = 1.0 : f32} : tensor<?x128xf32>, tensor<32xbf16>, tensor<?xi32>
+  %kr = g4.rms_norm_rope %k, %kw, %pos {eps = 1.0e-06 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64,
+          theta = 1.0e+04 : f32, factor = 1.0 : f32} : tensor<?x64xf32>, tensor<32xbf16>, tensor<?xi32>
+  %vn = g4.rms_norm %k {eps = 1.0e-06 : f32, group = 32 : i64} : tensor<?x64xf32> -> tensor<?x64xf32>
+  %o = g4.attention %qr, %pos, %kr, %vn {layer = 0 : i64, cache_layer = 0 : i64,
+         kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+         head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32>, tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// The key rotated with another theta than the query: one prologue cannot
+// hold both, nothing folds.
+
+// CHECK-LABEL: func.func @attention_prologue_rope_differs
+// CHECK-NOT: q_norm
+// CHECK: return
+func.func @attention_prologue_rope_differs(%q: tensor<?x128xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf32>,
+                                           %qw: tensor<32xbf16>, %kw: tensor<32xbf16>, %pos: tensor<?xi32>)
+    -> tensor<?x128xf32> {
+  %qr = g4.rms_norm_rope %q, %qw, %pos {eps = 1.0e-06 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64,
+          theta = 1.0e+04 : f32, factor = 1.0 : f32} : tensor<?x128xf32>, tensor<32xbf16>, tensor<?xi32>
+  %kr = g4.rms_norm_rope %k, %kw, %pos {eps = 1.0e-06 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64,
+          theta = 1.0e+06 : f32, factor = 1.0 : f32} : tensor<?x64xf32>, tensor<32xbf16>, tensor<?xi32>
+  %vn = g4.rms_norm %v {eps = 1.0e-06 : f32, group = 32 : i64} : tensor<?x64xf32> -> tensor<?x64xf32>
+  %o = g4.attention %qr, %pos, %kr, %vn {layer = 0 : i64, cache_layer = 0 : i64,
+         kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+         head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32>, tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// A value norm with a weight is not the weightless v_norm the prologue has.
+
+// CHECK-LABEL: func.func @attention_prologue_value_weight
+// CHECK-NOT: q_norm
+// CHECK: return
+func.func @attention_prologue_value_weight(%q: tensor<?x128xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf32>,
+                                           %qw: tensor<32xbf16>, %kw: tensor<32xbf16>, %pos: tensor<?xi32>)
+    -> tensor<?x128xf32> {
+  %qr = g4.rms_norm_rope %q, %qw, %pos {eps = 1.0e-06 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64,
+          theta = 1.0e+04 : f32, factor = 1.0 : f32} : tensor<?x128xf32>, tensor<32xbf16>, tensor<?xi32>
+  %kr = g4.rms_norm_rope %k, %kw, %pos {eps = 1.0e-06 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64,
+          theta = 1.0e+04 : f32, factor = 1.0 : f32} : tensor<?x64xf32>, tensor<32xbf16>, tensor<?xi32>
+  %vn = g4.rms_norm %v, %kw {eps = 1.0e-06 : f32, group = 32 : i64}
+      : tensor<?x64xf32>, tensor<32xbf16> -> tensor<?x64xf32>
+  %o = g4.attention %qr, %pos, %kr, %vn {layer = 0 : i64, cache_layer = 0 : i64,
+         kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+         head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32>, tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
+}
+
+// -----
+
+// The rotated query has another user: the attention cannot take it over.
+
+// CHECK-LABEL: func.func @attention_prologue_query_used_twice
+// CHECK-NOT: q_norm
+// CHECK: return
+func.func @attention_prologue_query_used_twice(%q: tensor<?x128xf32>, %qw: tensor<32xbf16>, %pos: tensor<?xi32>)
+    -> (tensor<?x128xf32>, tensor<?x128xf32>) {
+  %qr = g4.rms_norm_rope %q, %qw, %pos {eps = 1.0e-06 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64,
+          theta = 1.0e+04 : f32, factor = 1.0 : f32} : tensor<?x128xf32>, tensor<32xbf16>, tensor<?xi32>
+  %o = g4.attention %qr, %pos {layer = 3 : i64, cache_layer = 0 : i64,
+         kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+         head_dim = 32 : i64, window = 0 : i64, scale = 1.0 : f32}
+      : tensor<?x128xf32>, tensor<?xi32> -> tensor<?x128xf32>
+  return %o, %qr : tensor<?x128xf32>, tensor<?x128xf32>
 }
 
 // -----

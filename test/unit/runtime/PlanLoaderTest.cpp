@@ -278,6 +278,61 @@ TEST(PlanLoader, RejectsLogitsWidthOtherThanVocab) {
 }
 
 // The fused instructions of `gemma4c --fuse`, each with operands that fit.
+// An attention with a prologue (g4-fuse): 2 query heads and 1 KV head of 4,
+// the raw q/k/v sliced from the logits buffer, weights [q_norm, k_norm].
+void emitPrologueAttention(PlanBuilder &b, int64_t normWidth) {
+  const uint32_t qNorm = b.weight("q_norm", {normWidth}, nearOne(size_t(normWidth), 7));
+  const uint32_t kNorm = b.weight("k_norm", {normWidth}, nearOne(size_t(normWidth), 8));
+  const uint32_t q = b.buffer("q", 8), kv = b.buffer("kv", 4), o = b.buffer("o", 8);
+  b.emit(plan::CreateSlice(b.fbb(), 0, 8), {2}, {q});
+  b.emit(plan::CreateSlice(b.fbb(), 8, 4), {2}, {kv});
+  b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 2, 1, 4, 0, 1.0f, true, true, 1e-6f, 1, 1e4f, 1.0f,
+                               true),
+         {q, b.positions(), kv, kv}, {o}, {qNorm, kNorm});
+}
+
+TEST(PlanLoader, LoadsAttentionWithPrologue) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) { emitPrologueAttention(b, 4); });
+  EXPECT_EQ(PlanFile(path).program("forward").instructions()->size(), 4u);
+}
+
+TEST(PlanLoader, RejectsAttentionPrologueWithoutKNorm) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t qNorm = b.weight("q_norm", {4}, nearOne(4, 2));
+    const uint32_t q = b.buffer("q", 8), kv = b.buffer("kv", 4), o = b.buffer("o", 8);
+    b.emit(plan::CreateSlice(b.fbb(), 0, 8), {2}, {q});
+    b.emit(plan::CreateSlice(b.fbb(), 8, 4), {2}, {kv});
+    b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 2, 1, 4, 0, 1.0f, true, true, 1e-6f, 1, 1e4f, 1.0f,
+                                 true),
+           {q, b.positions(), kv, kv}, {o}, {qNorm});
+  });
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 3 (Attention): expects 4 inputs, 1 "
+                                             "outputs and 2 weights, found 4, 1 and 1");
+}
+
+TEST(PlanLoader, RejectsAttentionPrologueNormOfOtherHeadDim) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) { emitPrologueAttention(b, 8); });
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 3 (Attention): weights[0] 'q_norm' "
+                                             "shape [8] must be [4] (one scale per element of a head)");
+}
+
+TEST(PlanLoader, RejectsAttentionVNormWithoutPrologue) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t q = b.buffer("q", 8), kv = b.buffer("kv", 4), o = b.buffer("o", 8);
+    b.emit(plan::CreateSlice(b.fbb(), 0, 8), {2}, {q});
+    b.emit(plan::CreateSlice(b.fbb(), 8, 4), {2}, {kv});
+    b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 2, 1, 4, 0, 1.0f, true, false, 0.0f, 0, 0.0f, 1.0f,
+                                 true),
+           {q, b.positions(), kv, kv}, {o});
+  });
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 3 (Attention): v_norm is set without "
+                                             "a prologue that writes the KV cache");
+}
+
 TEST(PlanLoader, LoadsFusedInstructions) {
   TempDir dir;
   const auto path = writePlan(dir, [](PlanBuilder &b) {

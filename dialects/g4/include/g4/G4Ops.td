@@ -226,6 +226,15 @@ def G4_AttentionOp : G4_PureOp<"attention", [AttrSizedOperandSegments]> {
     iff cache_layer == layer; num_kv_heads divides num_heads; window > 0 iff
     kind is sliding.
 
+    With a prologue (g4-fuse: q/k RMSNorm + RoPE + KV write in one op) the
+    operands are the raw projections: `q_norm` (and `k_norm` when key is
+    present, [head_dim] weights) with `norm_eps` normalize each head, then
+    RoPE (`rotary_pairs`, `rope_theta`, `rope_factor`, as `g4.rope`) rotates
+    q and k at `positions`; `v_norm` normalizes each value head without a
+    weight. Invariants: the prologue attributes are all present iff q_norm is;
+    k_norm present iff key is (with a prologue); v_norm only with a key and a
+    prologue; rotary_pairs <= head_dim/2.
+
     ```mlir
     %o = g4.attention %q, %pos, %k, %v {layer = 0 : i64, cache_layer = 0 : i64,
            kind = #g4.attention_kind<sliding>, num_heads = 4 : i64,
@@ -237,16 +246,25 @@ def G4_AttentionOp : G4_PureOp<"attention", [AttrSizedOperandSegments]> {
   }];
   let arguments = (ins G4_Activation:$query, G4_TokenVector:$positions,
                        Optional<G4_Activation>:$key, Optional<G4_Activation>:$value,
+                       Optional<G4_WeightTensor>:$q_norm, Optional<G4_WeightTensor>:$k_norm,
                        I64Attr:$layer, I64Attr:$cache_layer,
                        G4_AttentionKindAttr:$kind, I64Attr:$num_heads,
                        I64Attr:$num_kv_heads, I64Attr:$head_dim,
-                       I64Attr:$window, F32Attr:$scale);
+                       I64Attr:$window, F32Attr:$scale,
+                       OptionalAttr<F32Attr>:$norm_eps, OptionalAttr<I64Attr>:$rotary_pairs,
+                       OptionalAttr<F32Attr>:$rope_theta, OptionalAttr<F32Attr>:$rope_factor,
+                       UnitAttr:$v_norm);
   let results = (outs G4_Activation:$result);
   let assemblyFormat = [{
-    $query `,` $positions (`,` $key^ `,` $value)? attr-dict `:` type($query) `,` type($positions)
-    (`,` type($key)^ `,` type($value))? `->` type($result)
+    $query `,` $positions (`,` $key^ `,` $value)? (`q_norm` $q_norm^)? (`k_norm` $k_norm^)? attr-dict
+    `:` type($query) `,` type($positions) (`,` type($key)^ `,` type($value))?
+    (`q_norm` type($q_norm)^)? (`k_norm` type($k_norm)^)? `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The q/k norm + RoPE + v norm invariants of a fused op (none without q_norm).
+    ::mlir::LogicalResult verifyPrologue();
+  }];
 }
 
 def G4_GeluTanhMulOp : G4_PureOp<"gelu_tanh_mul", [SameOperandsAndResultType]> {
@@ -417,25 +435,31 @@ def OpGroupFused : OpDocGroup {
 let opDocGroup = OpGroupFused in {
 
 def G4_AddRmsNormOp : G4_PureOp<"add_rms_norm",
-    [AllTypesMatch<["residual", "x", "sum", "normed"]>]> {
+    [AllTypesMatch<["residual", "x", "sum", "normed"]>, AttrSizedOperandSegments]> {
   let summary = "residual add followed by a whole-row RMSNorm with weight";
   let description = [{
     `sum = residual + x`; `normed = sum * (mean(sum^2) + eps)^-0.5 * weight`
     over the whole row: `g4.add` then `g4.rms_norm` with `group` = width, as in
     the Gemma block `h = r + post_attention_norm(a)` followed by
     `pre_feedforward_layernorm(h)`. `sum` stays available for the next
-    residual connection. Invariants: all four activations have one type;
-    the weight has shape [width].
+    residual connection. With `x_norm`, x is first a whole-row `g4.rms_norm`
+    with that weight (the post-norm of the block: `post_attention_norm(a)`);
+    with `scalar`, the sum is then a `g4.layer_scalar` (the layer's end, before
+    the next layer's input norm), and `sum` is the scaled value. One eps for
+    both norms. Invariants: all four activations have one type; weight and
+    x_norm have shape [width], scalar [1].
 
     ```mlir
-    %sum, %normed = g4.add_rms_norm %r, %a, %w {eps = 1.0e-06 : f32}
-        : tensor<?x64xf32>, tensor<64xbf16>
+    %sum, %normed = g4.add_rms_norm %r, %a, %w x_norm %wa scalar %s {eps = 1.0e-06 : f32}
+        : tensor<?x64xf32>, tensor<64xbf16> x_norm tensor<64xbf16> scalar tensor<1xbf16>
     ```
   }];
-  let arguments = (ins G4_Activation:$residual, G4_Activation:$x, G4_WeightTensor:$weight, F32Attr:$eps);
+  let arguments = (ins G4_Activation:$residual, G4_Activation:$x, G4_WeightTensor:$weight,
+                       Optional<G4_WeightTensor>:$x_norm, Optional<G4_WeightTensor>:$scalar, F32Attr:$eps);
   let results = (outs G4_Activation:$sum, G4_Activation:$normed);
   let assemblyFormat = [{
-    $residual `,` $x `,` $weight attr-dict `:` type($residual) `,` type($weight)
+    $residual `,` $x `,` $weight (`x_norm` $x_norm^)? (`scalar` $scalar^)? attr-dict `:` type($residual) `,` type($weight)
+    (`x_norm` type($x_norm)^)? (`scalar` type($scalar)^)?
   }];
   let hasVerifier = 1;
 }
@@ -445,8 +469,8 @@ def G4_RmsNormRopeOp : G4_PureOp<"rms_norm_rope", [AllTypesMatch<["input", "resu
   let description = [{
     The q and k paths of attention: `g4.rms_norm` with `group = head_dim` and
     a [head_dim] weight, then `g4.rope` with the same head_dim, `rotary_pairs`,
-    `theta` and `factor` (see `g4.rope` for the frequencies). The KV-cache
-    write of k stays in `g4.attention`. Invariants: head_dim is even and
+    `theta` and `factor` (see `g4.rope` for the frequencies); g4-fuse then
+    folds the q and k ones into the prologue of their `g4.attention`. Invariants: head_dim is even and
     divides the width; rotary_pairs <= head_dim/2; the weight has shape
     [head_dim]; result type = input type.
 
