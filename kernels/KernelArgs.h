@@ -78,9 +78,32 @@ G4K_SHARED_FN int rmsNormBlockThreads(int threadsPerGroup) { return threadsPerGr
 inline constexpr int kGemvWarps = 4;         // warps of a GEMV block, one output row each
 inline constexpr int kGemvRows = kGemvWarps; // output rows of a GEMV block
 inline constexpr int kGemvChunks = 8;        // 16-byte weight loads a GEMV lane keeps in flight
-inline constexpr int kMoeWarps = 4;          // warps (one output row each) per MoE expert block
-inline constexpr int kMoeTokens = 4;         // routed tokens per pass over an expert row
-inline constexpr int kBlockThreads = 256;    // default block of the elementwise kernels
+// splitMma (device/SplitMma.cuh): a block of 4 warps x 32 weight rows, inputs
+// in chunks of 64, token tiles up to 64. K splits aim at the blocks an SM
+// holds (registers: 4 at 16 tokens, 2 above), fewer than two waves of them, so
+// row tiles x splits < 2 x that, which bounds the partial tiles and counters.
+inline constexpr int kSplitMmaThreads = 128;
+inline constexpr int kSplitMmaRows = 128;
+inline constexpr int kSplitMmaChunk = 64;
+inline constexpr int kSplitMmaMaxTokens = 64;
+G4K_SHARED_FN int splitMmaBlocksPerSm(int tokens) { return tokens <= 16 ? 4 : 2; }
+G4K_SHARED_FN unsigned long long splitMmaPartialFloats(int multiprocessors) { // the largest over the token tiles
+  return 2ull * splitMmaBlocksPerSm(kSplitMmaMaxTokens) * multiprocessors * kSplitMmaRows * kSplitMmaMaxTokens;
+}
+G4K_SHARED_FN int splitMmaCounters(int multiprocessors) { return 2 * splitMmaBlocksPerSm(16) * multiprocessors; }
+inline constexpr int kMoeWarps = 4;  // warps of an MoE expert block, a tile of 16 weight rows each
+inline constexpr int kMoeTokens = 8; // most tokens an MoE expert block stages per pass over its weights
+inline constexpr int kMoeBatch = 8;  // 32-wide k chunks of weights an MoE warp loads at once (4: 3-8% slower)
+// mma column groups of an MoE pass: 4 tokens' hi and lo halves each.
+inline constexpr int kMoeGroups = kMoeTokens / 4;
+inline constexpr int kBlockThreads = 256; // default block of the elementwise kernels
+
+// An MoE expert block's staged inputs: per token, rows of k / 4 bf16x2 pairs
+// (uint2), k padded to 32, then 2 more against shared-memory bank conflicts;
+// the hi row, then the lo row.
+G4K_SHARED_FN int moeStageQuads(int k) { return (k + 31) / 32 * 8; }
+G4K_SHARED_FN int moeStageStride(int k) { return moeStageQuads(k) + 2; }
+G4K_SHARED_FN unsigned moeExpertSharedBytes(int tokens, int k) { return unsigned(tokens * 2 * moeStageStride(k) * 8); }
 
 // ---------------------------------------------------------------- arguments
 
@@ -108,6 +131,22 @@ struct GemvArgs {
   float factor;
 };
 
+// splitMma<tokens, Epilogue>: GemvArgs' product for a token tile per block,
+// grid (row tiles, K splits, token tiles); `in` a multiple of 8.
+struct SplitMmaArgs {
+  G4K_PTR(const float) x;
+  G4K_PTR(const bf16) w;
+  G4K_PTR(const bf16) w2;
+  G4K_PTR(float) y;
+  G4K_PTR(float) partial; // K splits > 1: [token tiles x row tiles, splits, tokens, kSplitMmaRows]
+  G4K_PTR(int) counters;  // [token tiles x row tiles], zero between launches
+  int tokens;
+  int in;
+  int out;
+  int chunksPerSplit; // kSplitMmaChunk-wide chunks of `in` per K split
+  float factor;
+};
+
 // y = rmsnorm(x) (* w); with rmsNorm<.., true>, of x + residual, also stored to sum.
 struct RmsNormArgs {
   G4K_PTR(const float) x;
@@ -118,6 +157,8 @@ struct RmsNormArgs {
   long long groups; // tokens * width / group
   int group;
   float eps;
+  G4K_PTR(const bf16) xWeight; // AddRmsNorm's x_norm [group], or 0
+  G4K_PTR(const bf16) scalar;  // AddRmsNorm's layer scalar [1], or 0
 };
 
 // y = op(a, b) over n elements; `factor` is Scale's factor or Softcap's cap;
@@ -157,8 +198,6 @@ struct GatherRowsArgs {
 };
 
 struct RopeArgs {
-  G4K_PTR(const bf16) xWeight; // AddRmsNorm's x_norm [group], or 0
-  G4K_PTR(const bf16) scalar;  // AddRmsNorm's layer scalar [1], or 0
   G4K_PTR(const float) x;
   G4K_PTR(const int) positions;
   G4K_PTR(float) y;
@@ -207,6 +246,29 @@ struct KvWriteArgs {
   int tokens;
 };
 
+// An Attention's prologue (plan.fbs): q heads normalized and rotated in
+// place; when kv.pool is set, k heads normalized and rotated, v heads
+// normalized when vNorm, both stored as bf16 at each token's slot.
+struct AttentionPrologueArgs {
+  G4K_PTR(float) q;       // [tokens, numHeads * headDim]
+  G4K_PTR(const float) k; // [tokens, numKvHeads * headDim]
+  G4K_PTR(const float) v;
+  G4K_PTR(const bf16) qNorm; // [headDim]
+  G4K_PTR(const bf16) kNorm;
+  G4K_PTR(const int) positions;
+  G4K_PTR(const int) tokenSequence; // [tokens]: the token's row of the page table
+  KvPoolView kv;                    // pool null: a KV-shared layer (q only)
+  int tokens;
+  int numHeads;
+  int numKvHeads;
+  int headDim;
+  int rotaryPairs;
+  float theta;
+  float factor;
+  float eps;
+  int vNorm;
+};
+
 // attention<headDim, group>: grid (tiles, num_kv_heads, splits). A tile is
 // up to attentionTileTokens(group) consecutive tokens of one sequence.
 struct AttentionArgs {
@@ -246,29 +308,6 @@ struct MoeRouterArgs {
   float hiddenScale; // hidden^-0.5, rounded on the host as the reference does
 };
 
-// An Attention's prologue (plan.fbs): q heads normalized and rotated in
-// place; when kv.pool is set, k heads normalized and rotated, v heads
-// normalized when vNorm, both stored as bf16 at each token's slot.
-struct AttentionPrologueArgs {
-  G4K_PTR(float) q;       // [tokens, numHeads * headDim]
-  G4K_PTR(const float) k; // [tokens, numKvHeads * headDim]
-  G4K_PTR(const float) v;
-  G4K_PTR(const bf16) qNorm; // [headDim]
-  G4K_PTR(const bf16) kNorm;
-  G4K_PTR(const int) positions;
-  G4K_PTR(const int) tokenSequence; // [tokens]: the token's row of the page table
-  KvPoolView kv;                    // pool null: a KV-shared layer (q only)
-  int tokens;
-  int numHeads;
-  int numKvHeads;
-  int headDim;
-  int rotaryPairs;
-  float theta;
-  float factor;
-  float eps;
-  int vNorm;
-};
-
 // Groups the (token, k) entries of routeIds by expert: offsets [experts + 1],
 // sorted [entries] (entry = token * topK + k), slots [entries] (the inverse:
 // where each entry went), sortedTokens [entries] (the token of each sorted
@@ -285,7 +324,7 @@ struct MoeSortArgs {
   int topK;
 };
 
-// Grid (blocks per active expert slot, rows): block x serves active[x].
+// Grid (active expert slots, row blocks): block x serves active[x].
 struct MoeExpertArgs {
   G4K_PTR(const float) x; // gateUp: the tokens [tokens, hidden]; down: the activations [entries, inter]
   G4K_PTR(const bf16) w;  // gateUp: [experts, 2 * inter, hidden]; down: [experts, hidden, inter]
@@ -297,6 +336,7 @@ struct MoeExpertArgs {
   int hidden;
   int inter;
   int topK;
+  int passTokens; // tokens staged per pass: moeExpertSharedBytes(passTokens, k) bytes of shared memory
 };
 
 // y[t] = sum_k w[t, k] * expertOut[row of entry t * topK + k].

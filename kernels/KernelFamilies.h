@@ -19,7 +19,15 @@ enum class FamilyRole : uint8_t {
   MoeExperts // MoeExperts
 };
 
-enum class KernelFamily : uint8_t { Gemv, SplitGemmStacked, SplitGemm, Attention, MoeExpertKernels, MoeExpertGemm };
+enum class KernelFamily : uint8_t {
+  Gemv,
+  SplitGemmStacked,
+  SplitGemm,
+  Attention,
+  MoeExpertKernels,
+  MoeExpertGemm,
+  SplitMma
+};
 
 struct FamilyInfo {
   KernelFamily family;
@@ -42,6 +50,8 @@ inline constexpr std::array kFamilies = {
     FamilyInfo{KernelFamily::MoeExpertKernels, "moe_experts", FamilyRole::MoeExperts, "g4k::moeGateUp", false},
     // Each expert's rows as split cuBLASLt GEMMs (reads the expert offsets back: never inside a graph).
     FamilyInfo{KernelFamily::MoeExpertGemm, "moe_experts_cublaslt", FamilyRole::MoeExperts, "cublasLt", true},
+    // splitMma<tokens, Epilogue>: the input split into bf16 hi + lo in the kernel, tensor cores, weights read once.
+    FamilyInfo{KernelFamily::SplitMma, "split_mma", FamilyRole::Linear, "g4k::splitMma<", false},
 };
 
 constexpr const FamilyInfo &familyInfo(KernelFamily family) { return kFamilies[size_t(family)]; }

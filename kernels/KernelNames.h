@@ -53,6 +53,13 @@ inline std::string gemv(int tokens, GemvEpilogue epilogue) {
   return "g4k::gemv<" + std::to_string(tokens) + ", g4k::" + kFunctors[int(epilogue)] + ">";
 }
 
+// splitMma<token tile, epilogue> (device/SplitMma.cuh), the smallest tile holding the rows.
+inline constexpr std::array kSplitMmaTokens = {16, 32, 64};
+inline std::string splitMma(int tokens, GemvEpilogue epilogue) {
+  static constexpr const char *kFunctors[] = {"PlainEpilogue", "SoftcapEpilogue", "GeluTanhGateEpilogue"};
+  return "g4k::splitMma<" + std::to_string(tokens) + ", g4k::" + kFunctors[int(epilogue)] + ">";
+}
+
 inline std::string attention(uint32_t headDim, uint32_t group) {
   return "g4k::attention<" + std::to_string(headDim) + ", " + std::to_string(group) + ">";
 }

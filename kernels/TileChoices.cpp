@@ -29,7 +29,7 @@ KernelChoiceSpec library(KernelFamily family, uint32_t minRows, uint32_t maxRows
 
 } // namespace
 
-std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, const TileOptions &options) {
+std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, const TileOptions &options) {
   std::vector<KernelChoiceSpec> choices;
   uint32_t next = 1;
   for (int tokens : kGemvTokens) {
@@ -39,6 +39,15 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, const TileOpt
     const uint32_t last = largest ? options.gemvMaxTokens : std::min(uint32_t(tokens), options.gemvMaxTokens);
     choices.push_back({next, last, KernelFamily::Gemv, gemv(tokens, epilogue), uint32_t(tokens)});
     next = last + 1;
+  }
+  const uint32_t mmaMaxRows = in % 8 == 0 ? std::min(options.splitMmaMaxRows, options.stackedMaxRows) : 0;
+  for (int tokens : kSplitMmaTokens) {
+    if (next > mmaMaxRows)
+      break;
+    const uint32_t last = tokens == kSplitMmaTokens.back() ? mmaMaxRows : std::min(uint32_t(tokens), mmaMaxRows);
+    if (last >= next)
+      choices.push_back({next, last, KernelFamily::SplitMma, splitMma(tokens, epilogue), uint32_t(tokens)});
+    next = std::max(next, last + 1);
   }
   if (options.stackedMaxRows >= next) {
     choices.push_back(library(KernelFamily::SplitGemmStacked, next, options.stackedMaxRows));

@@ -20,8 +20,9 @@ namespace g4::kernels {
 
 struct TileOptions {
   uint32_t gemvMaxTokens = 4;    // decode: Linear rows up to this run the GEMV kernel (measured on an H100)
-  uint32_t stackedMaxRows = 64;  // verify: cuBLASLt rows up to which hi and lo share one GEMM
+  uint32_t stackedMaxRows = 64;  // verify: rows up to which hi and lo share one weight read (splitMma or stacked GEMM)
   uint32_t moeGemmEntries = 512; // MoE: (token, expert) entries from which experts run as cuBLASLt GEMMs
+  uint32_t splitMmaMaxRows = 32; // verify: splitMma up to these rows (inputs a multiple of 8; measured on an H100)
 };
 
 // One launch alternative: the family and kernel serving [minRows, maxRows],
@@ -36,10 +37,13 @@ struct KernelChoiceSpec {
   uint32_t sharedBytes = 0; // dynamic shared memory per block
 };
 
-// Linear, GatedLinear, LmHead and the MoE router's logits: the smallest GEMV
-// variant holding the rows up to gemvMaxTokens (above the largest variant, its
-// blocks walk the rows), then the stacked split GEMM, then two split GEMMs.
-std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, const TileOptions &options);
+// Linear, GatedLinear, LmHead and the MoE router's logits of `in` input
+// features: the smallest GEMV variant holding the rows up to gemvMaxTokens
+// (above the largest variant, its blocks walk the rows); in the verify regime
+// the smallest splitMma token tile holding the rows up to splitMmaMaxRows
+// (the largest walks larger steps), the stacked split GEMM above it and for
+// `in` not a multiple of 8 (splitMma's 16-byte loads); two split GEMMs above.
+std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, const TileOptions &options);
 
 // attention<headDim, group> in every regime, with its tile (attentionTileTokens).
 std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, const TileOptions &options);

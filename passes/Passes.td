@@ -158,8 +158,10 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
     [gemv-max-tokens + 1, stacked-max-rows], long prefill above.
     - projections: the smallest `gemv<tokens, Epilogue>` holding the rows in
       decode (the epilogue from the op: soft-cap for a capped `g4.lm_head`,
-      gelu gate for `g4.gated_linear`), cuBLASLt on the input split into bf16
-      hi + lo stacked as one GEMM in verify, two GEMMs in long prefill;
+      gelu gate for `g4.gated_linear`), the smallest `splitMma<tokens, Epilogue>`
+      token tile in verify up to 32 rows, above it (and where the input
+      features are not a multiple of 8) cuBLASLt on the input split into bf16
+      hi + lo stacked as one GEMM, two split GEMMs in long prefill;
     - attention: `attention<head_dim, group>` with its tile
       (`attentionTileTokens(group)` tokens) in every regime; its shared
       memory must fit the architecture (227 KB sm_90a and sm_100a, 163 KB

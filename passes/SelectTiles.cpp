@@ -93,12 +93,14 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
   /// The default choices for `op`; none for an op without kernel choices.
   static FailureOr<Choices> choicesFor(Operation *op, const kn::TileOptions &options) {
     using kn::GemvEpilogue;
+    // A projection's input features: its input's last dimension.
+    auto in = [&] { return uint32_t(cast<RankedTensorType>(op->getOperand(0).getType()).getShape().back()); };
     return llvm::TypeSwitch<Operation *, FailureOr<Choices>>(op)
-        .Case<LinearOp, MoeRouterOp>([&](auto) { return kn::linearChoices(GemvEpilogue::Plain, options); })
+        .Case<LinearOp, MoeRouterOp>([&](auto) { return kn::linearChoices(GemvEpilogue::Plain, in(), options); })
         .Case([&](LmHeadOp o) {
-          return kn::linearChoices(o.getSoftcap() ? GemvEpilogue::Softcap : GemvEpilogue::Plain, options);
+          return kn::linearChoices(o.getSoftcap() ? GemvEpilogue::Softcap : GemvEpilogue::Plain, in(), options);
         })
-        .Case([&](GatedLinearOp) { return kn::linearChoices(GemvEpilogue::GeluTanhGate, options); })
+        .Case([&](GatedLinearOp) { return kn::linearChoices(GemvEpilogue::GeluTanhGate, in(), options); })
         .Case([&](AttentionOp o) -> FailureOr<Choices> {
           if (o.getHeadDim() % 8 != 0) {
             o.emitOpError() << "head_dim " << o.getHeadDim()

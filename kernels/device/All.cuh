@@ -15,4 +15,5 @@
 #include "RmsNorm.cuh"
 #include "Rope.cuh"
 #include "Sampling.cuh"
+#include "SplitMma.cuh"
 #include "TopKTopP.cuh"

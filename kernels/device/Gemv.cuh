@@ -7,27 +7,12 @@
 // are constant), so a programmatic launch overlaps them with its tail; the
 // next kernel is released once they are in flight.
 // fp32 accumulation, lanes summed by a fixed butterfly.
-//
-// Epilogues (variant functors): Plain (Linear), Softcap (LmHead with a
-// soft-cap), GeluTanhGate (GatedLinear: gelu_tanh(gate) * up, two matrices).
+// Epilogues: LinearEpilogues.cuh.
 #pragma once
 
-#include "Common.cuh"
+#include "LinearEpilogues.cuh"
 
 namespace g4k {
-
-struct PlainEpilogue {
-  static constexpr int kMatrices = 1;
-  __device__ float operator()(float a, float, float) const { return a; }
-};
-struct SoftcapEpilogue {
-  static constexpr int kMatrices = 1;
-  __device__ float operator()(float a, float, float cap) const { return tanhf(a / cap) * cap; }
-};
-struct GeluTanhGateEpilogue {
-  static constexpr int kMatrices = 2;
-  __device__ float operator()(float gate, float up, float) const { return geluTanh(gate) * up; }
-};
 
 __device__ __forceinline__ float dot8(const float (&x)[8], uint4 w) {
   return x[0] * lowBf16(w.x) + x[1] * highBf16(w.x) + x[2] * lowBf16(w.y) + x[3] * highBf16(w.y) +

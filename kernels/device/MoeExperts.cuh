@@ -2,8 +2,8 @@
 // once per step however many tokens chose it:
 //   moeSort      groups the step's (token, k) entries by expert (offsets, sorted)
 //                and lists the experts chosen (active);
-//   moeGateUp    act[entry] = gelu_tanh(gate_e x_t) * (up_e x_t), grid (min(experts, entries), inter / kMoeWarps);
-//   moeDown      out[entry] = down_e act[entry], grid (min(experts, entries), hidden / kMoeWarps);
+//   moeGateUp    act[entry] = gelu_tanh(gate_e x_t) * (up_e x_t);
+//   moeDown      out[entry] = down_e act[entry];
 //   moeCombine   y[t] = sum_k w[t, k] * out[t * topK + k], k in order.
 // Only chosen experts' weights are read. For long steps (prefill) the host
 // runs each expert's rows as cuBLASLt GEMMs instead (gathered by sortedTokens,
@@ -11,34 +11,67 @@
 #pragma once
 
 #include "Common.cuh"
+#include "MmaPrimitives.cuh"
 
 namespace g4k {
 
-// One block; `offsets` [experts + 1], `sorted` [entries]. Within an expert the
-// entries' order may vary from run to run; every result is written per entry,
-// so the output does not.
-__global__ void moeSort(MoeSortArgs a) {
+// Inclusive prefix sums of v over a warp's lanes.
+__device__ __forceinline__ int warpInclusiveScan(int v) {
+  const int lane = threadIdx.x % 32;
+#pragma unroll
+  for (int d = 1; d < 32; d <<= 1) {
+    const int u = __shfl_up_sync(0xffffffffu, v, d);
+    if (lane >= d)
+      v += u;
+  }
+  return v;
+}
+
+// One block of 1024 threads; `offsets` [experts + 1], `sorted` [entries].
+// Within an expert the entries' order may vary from run to run; every result
+// is written per entry, so the output does not.
+__global__ void __launch_bounds__(1024) moeSort(MoeSortArgs a) {
   enterDependentGrid();
   extern __shared__ int cursor[]; // [experts]
+  __shared__ int warpTotals[2][32], carry[2];
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
   for (int e = threadIdx.x; e < a.experts; e += blockDim.x)
     cursor[e] = 0;
+  if (threadIdx.x < 2)
+    carry[threadIdx.x] = 0;
   __syncthreads();
   for (int i = threadIdx.x; i < a.entries; i += blockDim.x)
     atomicAdd(&cursor[a.routeIds[i]], 1);
   __syncthreads();
-  if (threadIdx.x == 0) {
-    int offset = 0, active = 0;
-    for (int e = 0; e < a.experts; ++e) {
-      const int count = cursor[e];
-      a.offsets[e] = cursor[e] = offset;
-      offset += count;
-      if (count > 0)
-        a.active[active++] = e;
+  // Exclusive prefix sums of the counts (offsets) and of count > 0 (active slots), a block of experts at a time.
+  for (int base = 0; base < a.experts; base += blockDim.x) {
+    const int e = base + threadIdx.x, count = e < a.experts ? cursor[e] : 0, used = count > 0;
+    int offset = warpInclusiveScan(count), slot = warpInclusiveScan(used);
+    if (lane == 31)
+      warpTotals[0][warp] = offset, warpTotals[1][warp] = slot;
+    __syncthreads();
+    if (warp == 0) {
+      const int o = lane < warps ? warpTotals[0][lane] : 0, s = lane < warps ? warpTotals[1][lane] : 0;
+      warpTotals[0][lane] = warpInclusiveScan(o) - o;
+      warpTotals[1][lane] = warpInclusiveScan(s) - s;
     }
-    a.offsets[a.experts] = offset;
-    a.active[a.experts] = active;
+    __syncthreads();
+    offset += carry[0] + warpTotals[0][warp] - count;
+    slot += carry[1] + warpTotals[1][warp] - used;
+    if (e < a.experts) {
+      a.offsets[e] = cursor[e] = offset;
+      if (used)
+        a.active[slot] = e;
+    }
+    __syncthreads();
+    if (threadIdx.x == blockDim.x - 1)
+      carry[0] = offset + count, carry[1] = slot + used;
+    __syncthreads();
   }
-  __syncthreads();
+  if (threadIdx.x == 0) {
+    a.offsets[a.experts] = carry[0];
+    a.active[a.experts] = carry[1];
+  }
   for (int i = threadIdx.x; i < a.entries; i += blockDim.x) {
     const int slot = atomicAdd(&cursor[a.routeIds[i]], 1);
     a.sorted[slot] = i;
@@ -47,94 +80,192 @@ __global__ void moeSort(MoeSortArgs a) {
   }
 }
 
-// The dot products of `rows` weight rows (length n) with kMoeTokens input rows,
-// one warp; rows and inputs as pointers, inputs may be null (skipped).
-template <int kRowCount>
-__device__ __forceinline__ void expertDots(const bf16 *const (&w)[kRowCount], const float *const (&x)[kMoeTokens], int n,
-                                           float (&acc)[kMoeTokens][kRowCount]) {
-  const int lane = threadIdx.x % 32;
+// ---------------------------------------------------------------- expert tiles
+// moeGateUp and moeDown: a block serves one chosen expert (active[blockIdx.x])
+// and kMoeWarps tiles of 16 weight rows (blockIdx.y), one per warp, on tensor
+// cores (mma m16n8k16, fp32 accumulation): the weight rows are A, the expert's
+// tokens the 8 columns of B, tokens 4q..4q+3 of a pass as their inputs' bf16
+// hi (columns 0-3) and lo (4-7) halves, which together carry ~16 bits of the
+// fp32 input. A pass stages up to passTokens tokens' split inputs in shared
+// memory (a warp's first weights already requested), then every warp streams
+// its rows' weights once, one batch of kMoeBatch 32-wide k chunks in flight
+// while the previous one multiplies.
+//
+// The products are order-free in k, so lane (g = lane / 4, c = lane % 4)
+// loads the 8 weights at k0 + 8c of rows g and g + 8 as the A fragments of two
+// mma steps: weights k0 + 8c + 4j + [0, 4) are columns 2c, 2c + 1, 2c + 8,
+// 2c + 9 of step j, and the staged inputs come in the same order.
+
+// 8 weights of `row` from k (zeros from n on; 16-byte loads when rows are 16-byte aligned).
+template <bool kAligned> __device__ __forceinline__ uint4 weights8(const bf16 *row, int k, int n) {
+  uint4 v;
+  if constexpr (kAligned) {
+    if (k < n)
+      return __ldg(reinterpret_cast<const uint4 *>(row + k));
+    v.x = v.y = v.z = v.w = 0;
+  } else {
+    unsigned u[4];
 #pragma unroll
-  for (int t = 0; t < kMoeTokens; ++t)
+    for (int p = 0; p < 4; ++p) {
+      const int i = k + 2 * p;
+      u[p] = (i < n ? unsigned(row[i]) : 0u) | (i + 1 < n ? unsigned(row[i + 1]) << 16 : 0u);
+    }
+    v.x = u[0], v.y = u[1], v.z = u[2], v.w = u[3];
+  }
+  return v;
+}
+
+// Tokens [first, first + count) of the expert's sorted entries into `stage`:
+// row 2s the hi and row 2s + 1 the lo halves of slot s's input (row `sorted /
+// divisor` of x, n wide), as bf16x2 pairs (uint2 per 4 inputs); slots up to
+// the pass's last group of 4 and k up to the padding are zeros.
+__device__ __forceinline__ void stageInputs(uint2 *stage, const float *x, const int *sorted, int divisor, int n,
+                                            int first, int count, int slots) {
+  const int quads = moeStageQuads(n), stride = moeStageStride(n);
+  for (int i = threadIdx.x; i < slots * quads; i += blockDim.x) {
+    const int s = i / quads, k = 4 * (i % quads);
+    float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (s < count) {
+      const float *row = x + (long long)(sorted[first + s] / divisor) * n;
 #pragma unroll
-    for (int r = 0; r < kRowCount; ++r)
-      acc[t][r] = 0.0f;
-  if (n % 8 == 0) {
-    for (int k = lane * 8; k < n; k += 32 * 8) {
-      float wv[kRowCount][8];
+      for (int e = 0; e < 4; ++e)
+        if (k + e < n)
+          v[e] = row[k + e];
+    }
+    uint2 hi, lo;
+    hi.x = packBf16(v[0], v[1]), hi.y = packBf16(v[2], v[3]);
+    lo.x = packBf16(v[0] - lowBf16(hi.x), v[1] - highBf16(hi.x));
+    lo.y = packBf16(v[2] - lowBf16(hi.y), v[3] - highBf16(hi.y));
+    stage[2 * s * stride + k / 4] = hi;
+    stage[(2 * s + 1) * stride + k / 4] = lo;
+  }
+}
+
+// A warp's 16 weight rows (A rows g and g + 8: row0, row1; n wide) streamed
+// through registers kMoeBatch 32-wide k chunks at a time, two batches in flight.
+template <bool kAligned> struct TileStream {
+  static constexpr int kBatch = kMoeBatch, kStep = 32 * kBatch;
+  const bf16 *row0, *row1;
+  int n;
+  uint4 w[2][kBatch][2];
+
+  __device__ __forceinline__ void load(int buffer, int k0) {
+    const int c = threadIdx.x % 4;
 #pragma unroll
-      for (int r = 0; r < kRowCount; ++r)
-        load8(w[r] + k, wv[r]);
+    for (int b = 0; b < kBatch; ++b) {
+      w[buffer][b][0] = weights8<kAligned>(row0, k0 + 32 * b + 8 * c, n);
+      w[buffer][b][1] = weights8<kAligned>(row1, k0 + 32 * b + 8 * c, n);
+    }
+  }
+
+  __device__ __forceinline__ void multiply(int buffer, int k0, const uint2 *const (&xs)[kMoeGroups], int groups,
+                                           float (&acc)[kMoeGroups][4]) {
 #pragma unroll
-      for (int t = 0; t < kMoeTokens; ++t)
-        if (x[t]) {
-          float xv[8];
-          load8(x[t] + k, xv);
+    for (int b = 0; b < kBatch; ++b) {
+      const int k = k0 + 32 * b;
+      if (k >= n)
+        break;
+      const uint4 u0 = w[buffer][b][0], u1 = w[buffer][b][1];
+      const unsigned a0[4] = {u0.x, u1.x, u0.y, u1.y}, a1[4] = {u0.z, u1.z, u0.w, u1.w};
 #pragma unroll
-          for (int r = 0; r < kRowCount; ++r)
-#pragma unroll
-            for (int e = 0; e < 8; ++e)
-              acc[t][r] += xv[e] * wv[r][e];
+      for (int q = 0; q < kMoeGroups; ++q)
+        if (q < groups) {
+          const uint2 x0 = xs[q][k / 4], x1 = xs[q][k / 4 + 1];
+          mmaBf16(acc[q], a0, x0.x, x0.y);
+          mmaBf16(acc[q], a1, x1.x, x1.y);
         }
     }
-  } else {
-    for (int k = lane; k < n; k += 32)
-#pragma unroll
-      for (int t = 0; t < kMoeTokens; ++t)
-        if (x[t])
-#pragma unroll
-          for (int r = 0; r < kRowCount; ++r)
-            acc[t][r] += x[t][k] * bf16ToFloat(w[r][k]);
   }
+
+  // acc[q] += the rows times the staged column groups q < groups; the first
+  // batch must have been loaded into buffer 0.
+  __device__ __forceinline__ void products(const uint2 *stage, int passTokens, int groups,
+                                           float (&acc)[kMoeGroups][4]) {
+    const int lane = threadIdx.x % 32, g = lane / 4, c = lane % 4;
+    // Lane g gives column g: slot 4q + g % 4 (the last staged one beyond a short pass), hi for g < 4, else lo.
+    const uint2 *xs[kMoeGroups];
 #pragma unroll
-  for (int t = 0; t < kMoeTokens; ++t)
+    for (int q = 0; q < kMoeGroups; ++q)
+      xs[q] = stage + (2 * min(4 * q + g % 4, passTokens - 1) + g / 4) * moeStageStride(n) + 2 * c;
+    for (int k0 = 0; k0 < n; k0 += 2 * kStep) {
+      load(1, k0 + kStep);
+      multiply(0, k0, xs, groups, acc);
+      load(0, k0 + 2 * kStep);
+      multiply(1, k0 + kStep, xs, groups, acc);
+    }
+  }
+};
+
+// Gate-up: a warp's tile is gate rows i0..i0+7 (A rows 0-7) and the up rows of
+// the same i (A rows 8-15), so a lane holds gate and up of one i; down: output
+// rows j0..j0+15. Rows past the end are read as the last row and not stored.
+template <bool kGateUp, bool kAligned> __device__ __forceinline__ void expertTiles(const MoeExpertArgs &a) {
+  extern __shared__ uint2 moeStage[];
+  const int n = kGateUp ? a.hidden : a.inter, rows = kGateUp ? a.inter : a.hidden;
+  const int lane = threadIdx.x % 32, g = lane / 4, c = lane % 4;
+  const int e = a.active[blockIdx.x], begin = a.offsets[e], end = a.offsets[e + 1];
+  const int tileRows = kGateUp ? 8 : 16, first = (blockIdx.y * kMoeWarps + threadIdx.x / 32) * tileRows;
+  const int out0 = first + g, out1 = kGateUp ? out0 : out0 + 8;
+  const bf16 *base = a.w + (long long)e * (kGateUp ? 2 : 1) * rows * n;
+  TileStream<kAligned> tile;
+  tile.row0 = base + (long long)min(out0, rows - 1) * n;
+  tile.row1 = kGateUp ? tile.row0 + (long long)rows * n : base + (long long)min(out1, rows - 1) * n;
+  tile.n = n;
+  for (int pass = begin; pass < end; pass += a.passTokens) {
+    const int count = min(a.passTokens, end - pass), groups = (count + 3) / 4;
+    if (first < rows)
+      tile.load(0, 0); // in flight while the inputs are staged
+    if (pass != begin)
+      __syncthreads(); // the previous pass's inputs are no longer read
+    stageInputs(moeStage, a.x, a.sorted, kGateUp ? a.topK : 1, n, pass, count, min(4 * groups, a.passTokens));
+    __syncthreads();
+    if (first >= rows)
+      continue;
+    float acc[kMoeGroups][4] = {};
+    tile.products(moeStage, a.passTokens, groups, acc);
 #pragma unroll
-    for (int r = 0; r < kRowCount; ++r)
-      acc[t][r] = warpSum(acc[t][r]);
+    for (int q = 0; q < kMoeGroups; ++q)
+      if (q < groups)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          // Column 2c + h plus its lo half, column 2c + h + 4 of lane c + 2.
+          const float v0 = acc[q][h] + __shfl_xor_sync(0xffffffffu, acc[q][h], 2);
+          const float v1 = acc[q][2 + h] + __shfl_xor_sync(0xffffffffu, acc[q][2 + h], 2);
+          const int slot = 4 * q + 2 * c + h;
+          if (c >= 2 || slot >= count)
+            continue;
+          const long long entry = a.sorted[pass + slot];
+          if constexpr (kGateUp) {
+            if (out0 < rows)
+              a.y[entry * rows + out0] = geluTanh(v0) * v1;
+          } else {
+            if (out0 < rows)
+              a.y[entry * rows + out0] = v0;
+            if (out1 < rows)
+              a.y[entry * rows + out1] = v1;
+          }
+        }
+  }
 }
 
 __global__ void __launch_bounds__(kMoeWarps * 32) moeGateUp(MoeExpertArgs a) {
   enterDependentGrid();
-  const int i = blockIdx.y * kMoeWarps + threadIdx.x / 32;
-  if (int(blockIdx.x) >= a.active[a.experts] || i >= a.inter)
+  if (int(blockIdx.x) >= a.active[a.experts])
     return;
-  const int e = a.active[blockIdx.x], begin = a.offsets[e], end = a.offsets[e + 1];
-  const bf16 *const w[2] = {a.w + ((long long)e * 2 * a.inter + i) * a.hidden,
-                            a.w + ((long long)e * 2 * a.inter + a.inter + i) * a.hidden};
-  for (int c = begin; c < end; c += kMoeTokens) {
-    const float *x[kMoeTokens];
-#pragma unroll
-    for (int t = 0; t < kMoeTokens; ++t)
-      x[t] = c + t < end ? a.x + (long long)(a.sorted[c + t] / a.topK) * a.hidden : nullptr;
-    float acc[kMoeTokens][2];
-    expertDots<2>(w, x, a.hidden, acc);
-    if (threadIdx.x % 32 == 0)
-#pragma unroll
-      for (int t = 0; t < kMoeTokens; ++t)
-        if (x[t])
-          a.y[(long long)a.sorted[c + t] * a.inter + i] = geluTanh(acc[t][0]) * acc[t][1];
-  }
+  if (a.hidden % 8 == 0)
+    expertTiles<true, true>(a);
+  else
+    expertTiles<true, false>(a);
 }
 
 __global__ void __launch_bounds__(kMoeWarps * 32) moeDown(MoeExpertArgs a) {
   enterDependentGrid();
-  const int j = blockIdx.y * kMoeWarps + threadIdx.x / 32;
-  if (int(blockIdx.x) >= a.active[a.experts] || j >= a.hidden)
+  if (int(blockIdx.x) >= a.active[a.experts])
     return;
-  const int e = a.active[blockIdx.x], begin = a.offsets[e], end = a.offsets[e + 1];
-  const bf16 *const w[1] = {a.w + ((long long)e * a.hidden + j) * a.inter};
-  for (int c = begin; c < end; c += kMoeTokens) {
-    const float *x[kMoeTokens];
-#pragma unroll
-    for (int t = 0; t < kMoeTokens; ++t)
-      x[t] = c + t < end ? a.x + (long long)a.sorted[c + t] * a.inter : nullptr;
-    float acc[kMoeTokens][1];
-    expertDots<1>(w, x, a.inter, acc);
-    if (threadIdx.x % 32 == 0)
-#pragma unroll
-      for (int t = 0; t < kMoeTokens; ++t)
-        if (x[t])
-          a.y[(long long)a.sorted[c + t] * a.hidden + j] = acc[t][0];
-  }
+  if (a.inter % 8 == 0)
+    expertTiles<false, true>(a);
+  else
+    expertTiles<false, false>(a);
 }
 
 __global__ void moeCombine(MoeCombineArgs a) {

@@ -40,7 +40,8 @@ uint32_t pagesPerSequence(const PlanFile &plan, const CudaBackendOptions &option
 // Workspace sizes for the largest step the options allow.
 struct CudaBackend::Sizes {
   uint64_t head = 0, tail = 0; // activation regions
-  uint64_t bf16Input = 0, gated = 0, stacked = 0, attentionPartialFloats = 0;
+  uint64_t bf16Input = 0, gated = 0, stacked = 0, splitMmaPartialFloats = 0, splitMmaCounters = 0,
+           attentionPartialFloats = 0;
   uint64_t routerInput = 0, routerLogits = 0, moeOffsets = 0, moeActive = 0, moeSorted = 0, moeActivations = 0,
            moeOutputs = 0, moeInput = 0, moeGateUp = 0, moeSplit = 0;
   uint32_t experts = 0;
@@ -100,6 +101,10 @@ struct CudaBackend::Sizes {
     bf16Input = split ? 2 * tokens * linearIn * 2 : 0; // hi and lo
     gated = tokens * 2 * gatedInter * 4;
     stacked = 2 * uint64_t(stackedRows) * linearOut * 4;
+    if (largestRowsServed(program, KernelFamily::SplitMma, uint32_t(tokens)) > 0) {
+      splitMmaPartialFloats = g4k::splitMmaPartialFloats(device.multiprocessors);
+      splitMmaCounters = uint64_t(g4k::splitMmaCounters(device.multiprocessors));
+    }
     // Splits are only used while tiles x KV heads < 2 x SMs, so blocks x splits < 4 x SMs.
     attentionPartialFloats = 4ull * uint64_t(device.multiprocessors) * tileRows * (headDim + 2);
     const uint64_t entries = tokens * topK, rows = experts ? entries + kMoeGemmSlack : 0;
@@ -115,10 +120,11 @@ struct CudaBackend::Sizes {
   }
 
   uint64_t workspace() const {
-    return alignBytes(bf16Input) + alignBytes(gated) + alignBytes(stacked) + alignBytes(attentionPartialFloats * 4) +
-           alignBytes(routerInput) + alignBytes(routerLogits) + alignBytes(moeOffsets) + alignBytes(moeActive) +
-           3 * alignBytes(moeSorted) + alignBytes(moeActivations) + alignBytes(moeOutputs) + alignBytes(moeInput) +
-           alignBytes(moeGateUp) + alignBytes(moeSplit);
+    return alignBytes(bf16Input) + alignBytes(gated) + alignBytes(stacked) + alignBytes(splitMmaPartialFloats * 4) +
+           alignBytes(splitMmaCounters * 4) + alignBytes(attentionPartialFloats * 4) + alignBytes(routerInput) +
+           alignBytes(routerLogits) + alignBytes(moeOffsets) + alignBytes(moeActive) + 3 * alignBytes(moeSorted) +
+           alignBytes(moeActivations) + alignBytes(moeOutputs) + alignBytes(moeInput) + alignBytes(moeGateUp) +
+           alignBytes(moeSplit);
   }
 };
 
@@ -169,6 +175,12 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
   w.bf16Input = take(sizes.bf16Input);
   w.gated = take(sizes.gated);
   w.stacked = take(sizes.stacked);
+  w.splitMmaPartial = take(sizes.splitMmaPartialFloats * 4);
+  w.splitMmaPartialFloats = sizes.splitMmaPartialFloats;
+  w.splitMmaCounters = take(sizes.splitMmaCounters * 4);
+  w.splitMmaCounterCount = uint32_t(sizes.splitMmaCounters);
+  if (sizes.splitMmaCounters)
+    G4_CUDA_CALL(driver(), cuMemsetD32Async, w.splitMmaCounters, 0u, sizes.splitMmaCounters, env_.stream);
   w.attentionPartial = take(sizes.attentionPartialFloats * 4);
   w.attentionPartialFloats = sizes.attentionPartialFloats;
   w.routerInput = take(sizes.routerInput);

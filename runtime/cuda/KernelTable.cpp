@@ -24,6 +24,8 @@ KernelTable::KernelTable(const KernelLibrary &library, const plan::Plan &plan) {
             optional.insert(shape.name);
         }
       }
+  // The MoE expert blocks stage as many tokens as the device's shared memory holds (MoeOps.cpp).
+  sharedBytes[kernels::kMoeGateUp] = sharedBytes[kernels::kMoeDown] = library.sharedMemoryLimit();
   for (const std::string &name : kernels::requiredKernels(plan)) {
     auto it = sharedBytes.find(name);
     const size_t bytes = it == sharedBytes.end() ? 0 : it->second;
@@ -42,9 +44,9 @@ KernelTable::KernelTable(const KernelLibrary &library, const plan::Plan &plan) {
   rope = (*this)(kernels::kRope);
   rmsNormRope = (*this)(kernels::kRmsNormRope);
   kvWrite = (*this)(kernels::kKvWrite);
+  attentionPrologue = (*this)(kernels::kAttentionPrologue);
   attentionCombine = (*this)(kernels::kAttentionCombine);
   moeSort = (*this)(kernels::kMoeSort);
-  attentionPrologue = (*this)(kernels::kAttentionPrologue);
   moeGateUp = (*this)(kernels::kMoeGateUp);
   moeDown = (*this)(kernels::kMoeDown);
   moeCombine = (*this)(kernels::kMoeCombine);

@@ -1,12 +1,17 @@
 // Linear: the plan's kernel choice for the step's rows (KernelChoice.h): the
-// GEMV kernel (fp32 inputs) for few rows (decode); above, cuBLASLt on the input split into bf16 hi + lo (two
-// GEMMs, the second accumulating): fp32-grade inputs on bf16 tensor cores.
+// GEMV kernel (fp32 inputs) for few rows (decode); the splitMma kernel (the
+// input split into bf16 hi + lo inside it, tensor cores) in the verify regime;
+// cuBLASLt on the split input (two GEMMs, the second accumulating) above, and
+// in the verify regime where splitMma does not apply (one stacked GEMM):
+// fp32-grade inputs on bf16 tensor cores.
 // A single bf16 rounding of the activations costs the tiny golden models
 // 2-8% of logits error and MoE routing flips. Fused epilogues (soft-cap,
 // gelu-gated pair) run in the GEMV, after the GEMMs otherwise.
 #include "KernelArgs.h"
 #include "cuda/Launch.h"
 #include "cuda/Ops.h"
+
+#include <algorithm>
 
 namespace g4::rt::cuda {
 
@@ -56,10 +61,49 @@ void runGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows, bool sta
   }
 }
 
+// The most partial rows (splits x tile tokens) the last block of a row tile
+// sums: 256 KB, ~2 us of one SM's reads.
+constexpr uint64_t kSplitMmaSummedRows = 512;
+
+// splitMma over row tiles x K splits x token tiles. K splits fill one wave of
+// the SMs (splitMmaBlocksPerSm blocks each) where the row tiles do not, as far
+// as the last block's sum stays short and the workspace holds the partials.
+void runSplitMma(const OpEnv &env, const LinearOperands &op, uint32_t rows, const KernelChoice &choice) {
+  const uint32_t tokens = choice.tileTokens, mats = op.epilogue == GemvEpilogue::GeluTanhGate ? 2 : 1;
+  const uint32_t tiles = (op.out + g4k::kSplitMmaRows / mats - 1) / (g4k::kSplitMmaRows / mats);
+  const uint32_t tokenTiles = (rows + tokens - 1) / tokens;
+  const uint32_t chunks = (op.in + g4k::kSplitMmaChunk - 1) / g4k::kSplitMmaChunk;
+  const uint64_t blocks = uint64_t(tiles) * tokenTiles;
+  const uint64_t wave = uint64_t(g4k::splitMmaBlocksPerSm(int(tokens))) * env.device->multiprocessors;
+  const uint64_t fits = blocks <= env.workspace.splitMmaCounterCount
+                            ? env.workspace.splitMmaPartialFloats / (blocks * g4k::kSplitMmaRows * tokens)
+                            : 1;
+  const uint64_t splits =
+      std::clamp<uint64_t>(std::min({wave / blocks, fits, kSplitMmaSummedRows / tokens}), 1, chunks);
+  const uint32_t perSplit = uint32_t((chunks + splits - 1) / splits);
+  const g4k::SplitMmaArgs args{op.x,
+                               op.w,
+                               op.w2,
+                               op.y,
+                               env.workspace.splitMmaPartial,
+                               env.workspace.splitMmaCounters,
+                               int(rows),
+                               int(op.in),
+                               int(op.out),
+                               int(perSplit),
+                               op.factor};
+  launch(choice.function, {tiles, (chunks + perSplit - 1) / perSplit, tokenTiles}, g4k::kSplitMmaThreads, 0, env.stream,
+         args, env.programmatic);
+}
+
 } // namespace
 
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
   const KernelChoice &choice = op.choices->at(rows);
+  if (choice.family == kernels::KernelFamily::SplitMma) {
+    runSplitMma(env, op, rows, choice);
+    return;
+  }
   if (choice.family != kernels::KernelFamily::Gemv) {
     runGemm(env, op, rows, choice.family == kernels::KernelFamily::SplitGemmStacked);
     return;

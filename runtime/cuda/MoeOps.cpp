@@ -79,21 +79,42 @@ void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, uint32_t rows
                  hidden);
 }
 
+// Tokens an expert block stages per pass over its weights (k wide): at most the
+// step's tokens (an expert takes a token once) and kMoeTokens, within the
+// device's shared memory.
+int passTokens(const OpEnv &env, uint32_t rows, uint32_t k) {
+  int tokens = int(std::min<uint32_t>(rows, g4k::kMoeTokens));
+  while (tokens > 1 && g4k::moeExpertSharedBytes(tokens, int(k)) > env.device->sharedMemoryPerBlockOptin)
+    --tokens;
+  return tokens;
+}
+
 void runExpertsByKernels(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const plan::MoeExperts &op = *b.inst->op_as_MoeExperts();
   const OpWorkspace &w = env.workspace;
-  const uint32_t hidden = b.inWidth[0], experts = op.num_experts();
+  const uint32_t hidden = b.inWidth[0], inter = op.intermediate(), experts = op.num_experts();
   // One block column per chosen expert: at most min(experts, entries) are.
   const unsigned slots = std::min(experts, rows * op.top_k());
-  g4k::MoeExpertArgs args{b.in[0],     b.weights[0], w.moeActivations, w.moeOffsets,           w.moeSorted,
-                          w.moeActive, int(experts), int(hidden),      int(op.intermediate()), int(op.top_k())};
-  launch(env.kernels->moeGateUp, {slots, (op.intermediate() + g4k::kMoeWarps - 1) / g4k::kMoeWarps},
-         g4k::kMoeWarps * 32, 0, env.stream, args, env.programmatic);
+  g4k::MoeExpertArgs args{.x = b.in[0],
+                          .w = b.weights[0],
+                          .y = w.moeActivations,
+                          .offsets = w.moeOffsets,
+                          .sorted = w.moeSorted,
+                          .active = w.moeActive,
+                          .experts = int(experts),
+                          .hidden = int(hidden),
+                          .inter = int(inter),
+                          .topK = int(op.top_k()),
+                          .passTokens = passTokens(env, rows, hidden)};
+  // A block: kMoeWarps tiles of 8 gate and 8 up rows (gate-up) or of 16 output rows (down).
+  launch(env.kernels->moeGateUp, {slots, (inter + 8 * g4k::kMoeWarps - 1) / (8 * g4k::kMoeWarps)}, g4k::kMoeWarps * 32,
+         g4k::moeExpertSharedBytes(args.passTokens, int(hidden)), env.stream, args, env.programmatic);
   args.x = w.moeActivations;
   args.w = b.weights[1];
   args.y = w.moeOutputs;
-  launch(env.kernels->moeDown, {slots, (hidden + g4k::kMoeWarps - 1) / g4k::kMoeWarps}, g4k::kMoeWarps * 32, 0,
-         env.stream, args, env.programmatic);
+  args.passTokens = passTokens(env, rows, inter);
+  launch(env.kernels->moeDown, {slots, (hidden + 16 * g4k::kMoeWarps - 1) / (16 * g4k::kMoeWarps)}, g4k::kMoeWarps * 32,
+         g4k::moeExpertSharedBytes(args.passTokens, int(inter)), env.stream, args, env.programmatic);
 }
 
 } // namespace

@@ -19,9 +19,13 @@ namespace g4::rt::cuda {
 
 // Scratch memory ops share, sized for the largest step.
 struct OpWorkspace {
-  CUdeviceptr bf16Input = 0;        // 2 x [maxTokens, widest Linear input] bf16: the split input of cuBLASLt
-  CUdeviceptr gated = 0;            // [maxTokens, 2 * widest gated intermediate] fp32 (GatedLinear by cuBLASLt)
-  CUdeviceptr stacked = 0;          // [2 x the plan's stacked-GEMM rows, widest Linear output] fp32
+  CUdeviceptr bf16Input = 0;       // 2 x [maxTokens, widest Linear input] bf16: the split input of cuBLASLt
+  CUdeviceptr gated = 0;           // [maxTokens, 2 * widest gated intermediate] fp32 (GatedLinear by cuBLASLt)
+  CUdeviceptr stacked = 0;         // [2 x the plan's stacked-GEMM rows, widest Linear output] fp32
+  CUdeviceptr splitMmaPartial = 0; // splitMma's K-split partial tiles
+  size_t splitMmaPartialFloats = 0;
+  CUdeviceptr splitMmaCounters = 0; // splitMma's arrivals per row tile, zeroed once (the kernel resets them)
+  uint32_t splitMmaCounterCount = 0;
   CUdeviceptr attentionPartial = 0; // split-K partial results
   size_t attentionPartialFloats = 0;
   CUdeviceptr routerInput = 0;     // [maxTokens, hidden] fp32: rmsnorm_noscale(h) * scale
@@ -74,12 +78,12 @@ struct AddRmsNormOperands {
 };
 void runAddRmsNorm(const OpEnv &env, const AddRmsNormOperands &op, uint32_t rows, uint32_t width, float eps);
 void runRmsNormRope(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
+// Throws unless the per-head norm + RoPE kernels (one warp per head) take head_dim.
+void checkNormRopeHeadDim(const char *op, uint32_t headDim);
 void runElementwise(const OpEnv &env, kernels::ElementwiseOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr y,
                     uint64_t n, float factor, CUdeviceptr scalar = 0);
 void runSlice(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 void runRope(const OpEnv &env, CUdeviceptr x, CUdeviceptr positions, CUdeviceptr y, uint32_t rows, uint32_t width,
-// Throws unless the per-head norm + RoPE kernels (one warp per head) take head_dim.
-void checkNormRopeHeadDim(const char *op, uint32_t headDim);
              uint32_t headDim, uint32_t rotaryPairs, float theta, float factor);
 void runGatherRows(const OpEnv &env, CUdeviceptr src, CUdeviceptr dst, CUdeviceptr rowIndices, uint32_t count,
                    uint32_t width);

@@ -52,12 +52,12 @@ TEST_P(LinearTest, MatchesCpu) {
   for (const auto &[epilogue, ref] : {std::pair{GemvEpilogue::Plain, &plain}, std::pair{GemvEpilogue::Softcap, &capped},
                                       std::pair{GemvEpilogue::GeluTanhGate, &gated}}) {
     // The choices gemma4c makes by default (g4-select-tiles).
-    const rt::cuda::KernelChoices choices(kernels::linearChoices(epilogue, {}), *h.env().kernels);
-    const char *path = choices.at(c.tokens).family == kernels::KernelFamily::Gemv ? " (GEMV)" : " (cuBLASLt)";
+    const rt::cuda::KernelChoices choices(kernels::linearChoices(epilogue, c.in, {}), *h.env().kernels);
+    const char *path = kernels::familyInfo(choices.at(c.tokens).family).name.data();
     const CUdeviceptr y = h.poisoned(n);
     rt::cuda::runLinear(h.env(), {dx, dw, dw2, y, c.in, c.out, epilogue, 3.0f, &choices}, c.tokens);
     EXPECT_LE(relativeL2(h.download(y, n), *ref), kFp32Tolerance)
-        << c.tokens << " x " << c.in << " -> " << c.out << path << " epilogue " << int(epilogue);
+        << c.tokens << " x " << c.in << " -> " << c.out << " (" << path << ") epilogue " << int(epilogue);
   }
 }
 
@@ -289,7 +289,8 @@ TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
     r.inWidth = {c.hidden};
     r.out = {h.poisoned(refWeights.size()), h.uploadInts(std::vector<int32_t>(refIds.size(), -1))};
     r.weights = {dProj, dScale, dPerExpert};
-    r.choices = rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, {}), *h.env().kernels);
+    r.choices =
+        rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.hidden, {}), *h.env().kernels);
     rt::cuda::runMoeRouter(h.env(), r, tokens);
     EXPECT_EQ(h.downloadInts(r.out[1], refIds.size()), refIds) << tokens << " tokens";
     EXPECT_LE(relativeL2(h.download(r.out[0], refWeights.size()), refWeights), kFp32Tolerance) << tokens << " tokens";

@@ -25,6 +25,11 @@ OpHarness::OpHarness(const std::string &planName, uint32_t maxTokens)
   w.bf16Input = scratch(2 * maxTokens * kWidest * 2);
   w.gated = scratch(maxTokens * 2 * kWidest * 4);
   w.stacked = scratch(2 * kernels::TileOptions{}.stackedMaxRows * 262144 * 4); // up to a vocabulary of outputs
+  w.splitMmaPartialFloats = g4k::splitMmaPartialFloats(device_.properties().multiprocessors);
+  w.splitMmaPartial = scratch(w.splitMmaPartialFloats * 4);
+  w.splitMmaCounterCount = uint32_t(g4k::splitMmaCounters(device_.properties().multiprocessors));
+  w.splitMmaCounters = scratch(w.splitMmaCounterCount * 4);
+  G4_CUDA_CALL(rt::cuda::driver(), cuMemsetD32Async, w.splitMmaCounters, 0u, w.splitMmaCounterCount, env_.stream);
   w.attentionPartialFloats = 4ull * uint64_t(device_.properties().multiprocessors) * 32 * (512 + 2);
   w.attentionPartial = scratch(w.attentionPartialFloats * 4);
   w.routerInput = scratch(maxTokens * kWidest * 4);
@@ -64,11 +69,6 @@ CUdeviceptr OpHarness::uploadBf16(const std::vector<float> &values) {
   return p;
 }
 
-CUdeviceptr OpHarness::uploadInts(const std::vector<int32_t> &values) {
-  const CUdeviceptr p = keep(DeviceBuffer(values.size() * 4, "test input"));
-  G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyHtoD, p, values.data(), values.size() * 4);
-  return p;
-}
 std::vector<float> OpHarness::downloadBf16(CUdeviceptr p, size_t n) {
   std::vector<uint16_t> bits(n);
   G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyDtoH, bits.data(), p, n * 2);
@@ -78,6 +78,11 @@ std::vector<float> OpHarness::downloadBf16(CUdeviceptr p, size_t n) {
   return values;
 }
 
+CUdeviceptr OpHarness::uploadInts(const std::vector<int32_t> &values) {
+  const CUdeviceptr p = keep(DeviceBuffer(values.size() * 4, "test input"));
+  G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyHtoD, p, values.data(), values.size() * 4);
+  return p;
+}
 
 CUdeviceptr OpHarness::poisoned(size_t n) {
   return upload(std::vector<float>(n, std::numeric_limits<float>::quiet_NaN()));

@@ -2,7 +2,7 @@
 # Runs on the GPU machine (device tool), from the repository root, with
 # .device/carry.tgz from tools/gpu/pack.sh carried along: the GPU tests, then
 # the benchmarks. Writes logs under $OUT (default: .device/out).
-#   STAGES="tests perf tiny e4b moe prefill profile profile-steps torch torch-moe"   which parts to run
+#   STAGES="tests perf moe-perf tiny e4b moe prefill profile profile-steps torch torch-moe"   which parts to run
 #   (default: tests tiny e4b moe)
 #   G4_STAGE=.device   the folder tools/gpu/pack.sh packed (carry $G4_STAGE)
 #   GTEST_FILTER       narrows the tests stage
@@ -37,6 +37,11 @@ for stage in $stages; do
     log "Linear throughput (GEMV vs cuBLASLt)"
     T 200 $bin/gpu_tests --plans $plans --gtest_also_run_disabled_tests --gtest_filter='*LinearThroughput*' 2>&1 |
       grep -v '^\[' | tee "$out/linear-perf.txt"
+    ;;
+  moe-perf)
+    log "MoE experts at decode sizes (26B-A4B shapes, weights past L2)"
+    T 200 $bin/gpu_tests --plans $plans --gtest_also_run_disabled_tests --gtest_filter='*MoePerf*' 2>&1 |
+      grep -v '^\[' | tee "$out/moe-perf.txt"
     ;;
   tiny)
     log "bench tiny (moe)"

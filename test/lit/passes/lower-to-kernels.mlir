@@ -6,9 +6,9 @@
 // NOARCH: error: g4-lower-to-kernels: no target architecture (g4k.arch): run g4-select-tiles first
 
 // A projection becomes a dispatch that binds its input and weight, holds the
-// g4.linear, one launch per regime (decode GEMV variants, verify stacked
-// GEMM, long-prefill GEMMs) and yields its result; the annotation and the
-// module's g4k.arch are gone.
+// g4.linear, one launch per regime (decode GEMV variants, verify splitMma
+// tiles and stacked GEMM, long-prefill GEMMs) and yields its result; the
+// annotation and the module's g4k.arch are gone.
 
 // CHECK-LABEL: module @projection {
 // CHECK: func.func @forward(%[[X:.+]]: tensor<?x64xf32>, %[[W:.+]]: tensor<128x64xbf16>)
@@ -18,7 +18,9 @@
 // CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<1, g4k::PlainEpilogue>" rows 1 to 1 {tile_tokens = 1 : i64}
 // CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<2, g4k::PlainEpilogue>" rows 2 to 2 {tile_tokens = 2 : i64}
 // CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<4, g4k::PlainEpilogue>" rows 3 to 4 {tile_tokens = 4 : i64}
-// CHECK-NEXT: g4k.launch "cublaslt_split_stacked" "cublasLt" rows 5 to 64
+// CHECK-NEXT: g4k.launch "split_mma" "g4k::splitMma<16, g4k::PlainEpilogue>" rows 5 to 16 {tile_tokens = 16 : i64}
+// CHECK-NEXT: g4k.launch "split_mma" "g4k::splitMma<32, g4k::PlainEpilogue>" rows 17 to 32 {tile_tokens = 32 : i64}
+// CHECK-NEXT: g4k.launch "cublaslt_split_stacked" "cublasLt" rows 33 to 64
 // CHECK-NEXT: g4k.launch "cublaslt_split" "cublasLt" rows 65 and above
 // CHECK-NEXT: g4k.yield %[[R]] : tensor<?x128xf32>
 // CHECK: return %[[Y]]

@@ -7,23 +7,29 @@
 // ARCH: error: g4-select-tiles: unknown arch 'sm_75' (supported: sm_80, sm_89, sm_90a, sm_100a)
 
 // Projections: the smallest GEMV variant per decode row count (the epilogue
-// from the op), the stacked split GEMM in the verify regime, two split GEMMs
-// in long prefill. The module records the target.
+// from the op), the smallest splitMma token tile up to 32 rows and the
+// stacked split GEMM above in the verify regime, two split GEMMs in long
+// prefill. The module records the target.
 
 // CHECK-LABEL: module @projections attributes {g4k.arch = "sm_90a"}
 // CHECK: g4.linear {{.*}}g4k.tiles = [
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<1, g4k::PlainEpilogue>", max_rows = 1 : i64, min_rows = 1 : i64, tile_tokens = 1 : i64},
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<2, g4k::PlainEpilogue>", max_rows = 2 : i64, min_rows = 2 : i64, tile_tokens = 2 : i64},
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
-// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 5 : i64},
+// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
+// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
+// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 33 : i64},
 // CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
 // CHECK: g4.gated_linear {{.*}}kernel = "g4k::gemv<1, g4k::GeluTanhGateEpilogue>"
+// CHECK-SAME: kernel = "g4k::splitMma<16, g4k::GeluTanhGateEpilogue>"
 // CHECK: g4.lm_head {{.*}}kernel = "g4k::gemv<1, g4k::SoftcapEpilogue>"
-// With gemv-max-tokens=8 the decode regime takes gemv<8> for 5 to 8 rows; a
-// stacked-max-rows below it leaves no verify regime for the stacked GEMM.
+// CHECK-SAME: kernel = "g4k::splitMma<16, g4k::SoftcapEpilogue>"
+// With gemv-max-tokens=8 the decode regime takes gemv<8> for 5 to 8 rows;
+// splitMma serves the rest of the verify regime, up to stacked-max-rows.
 // OPTS-LABEL: module @projections
 // OPTS: g4.linear {{.*}}kernel = "g4k::gemv<8, g4k::PlainEpilogue>", max_rows = 8 : i64, min_rows = 5 : i64, tile_tokens = 8 : i64},
-// OPTS-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 32 : i64, min_rows = 9 : i64},
+// OPTS-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 9 : i64, tile_tokens = 16 : i64},
+// OPTS-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
 // OPTS-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 33 : i64}]
 module @projections {
   func.func @forward(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>, %g: tensor<96x64xbf16>, %u: tensor<96x64xbf16>,
@@ -32,6 +38,22 @@ module @projections {
     %h = g4.gated_linear %x, %g, %u : tensor<?x64xf32>, tensor<96x64xbf16> -> tensor<?x96xf32>
     %l = g4.lm_head %x, %table {softcap = 30.0 : f32} : tensor<?x64xf32>, tensor<512x64xbf16> -> tensor<?x512xf32>
     return %y, %h, %l : tensor<?x128xf32>, tensor<?x96xf32>, tensor<?x512xf32>
+  }
+}
+
+// -----
+
+// Input features not a multiple of 8 (splitMma's 16-byte loads): the stacked
+// split GEMM serves the verify regime.
+
+// CHECK-LABEL: module @odd_input
+// CHECK: g4.linear {{.*}}kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
+// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 5 : i64},
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+module @odd_input {
+  func.func @forward(%x: tensor<?x68xf32>, %w: tensor<128x68xbf16>) -> tensor<?x128xf32> {
+    %y = g4.linear %x, %w : tensor<?x68xf32>, tensor<128x68xbf16> -> tensor<?x128xf32>
+    return %y : tensor<?x128xf32>
   }
 }
 

@@ -1,0 +1,93 @@
+// Not a check: runMoeExperts alone (sort, expert kernels, combine) at
+// 26B-A4B shapes for decode-sized steps with random routing, and the rate at
+// which it reads the chosen experts' weights. The full 128-expert tensors
+// (1.5 GB) and a new routing each run keep the weights out of the L2 (50 MB).
+// Disabled by default; run with
+//   gpu_tests --gtest_also_run_disabled_tests --gtest_filter='*MoePerf*'
+#include "OpHarness.h"
+
+#include "cuda/CudaCheck.h"
+#include "io/Float16.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+#include <set>
+
+namespace g4::gpu_test {
+namespace {
+
+// [n] bf16 of small random values: a random 32 MB block copied over the buffer.
+CUdeviceptr randomBf16(std::vector<rt::cuda::DeviceBuffer> &keep, size_t n, std::mt19937 &rng) {
+  constexpr size_t kBlock = size_t(16) << 20;
+  const std::vector<float> values = randomValues(kBlock, rng, 0.02f);
+  std::vector<uint16_t> block(kBlock);
+  std::transform(values.begin(), values.end(), block.begin(), io::floatToBf16);
+  keep.emplace_back(n * 2, "MoE perf weights");
+  const CUdeviceptr p = keep.back().get();
+  for (size_t at = 0; at < n; at += kBlock)
+    G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyHtoD, p + at * 2, block.data(), std::min(kBlock, n - at) * 2);
+  return p;
+}
+
+TEST(MoePerf, DISABLED_ExpertsThroughput) {
+  constexpr uint32_t kExperts = 128, kTopK = 8, kHidden = 2816, kInter = 704, kMaxTokens = 64, kRoutings = 16;
+  OpHarness h("gemma-4-26B-A4B-it", kMaxTokens);
+  h.env().programmatic = h.device().properties().major >= 9; // as the runtime launches
+  std::mt19937 rng(11);
+  flatbuffers::FlatBufferBuilder fbb;
+  const std::vector<uint32_t> ins = {0, 1, 2}, outs = {3};
+  fbb.Finish(plan::CreateInstructionDirect(fbb, plan::Op::MoeExperts,
+                                           plan::CreateMoeExperts(fbb, kExperts, kTopK, kInter).Union(), &ins, &outs));
+  std::vector<rt::cuda::DeviceBuffer> keep;
+  const CUdeviceptr gateUp = randomBf16(keep, size_t(kExperts) * 2 * kInter * kHidden, rng);
+  const CUdeviceptr down = randomBf16(keep, size_t(kExperts) * kHidden * kInter, rng);
+  const double expertBytes = 3.0 * kInter * kHidden * 2;
+  // Path 0: the expert kernels at every size (as inside a CUDA graph); path 1: the plan's default choices.
+  const rt::cuda::KernelChoices paths[2] = {
+      {kernels::moeExpertChoices(kTopK, {.moeGemmEntries = 1u << 30}), *h.env().kernels},
+      {kernels::moeExpertChoices(kTopK, {}), *h.env().kernels}};
+
+  std::printf("%6s %8s %12s %10s %12s %10s\n", "tokens", "experts", "us kernels", "GB/s", "us default", "GB/s");
+  for (uint32_t tokens : {1u, 8u, 16u, 32u, 64u}) {
+    // Random routings: each token picks kTopK distinct experts.
+    std::vector<CUdeviceptr> ids;
+    double distinct = 0;
+    for (uint32_t r = 0; r < kRoutings; ++r) {
+      std::vector<int32_t> routes;
+      std::set<int32_t> chosen;
+      for (uint32_t t = 0; t < tokens; ++t) {
+        std::vector<int32_t> order(kExperts);
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), rng);
+        routes.insert(routes.end(), order.begin(), order.begin() + kTopK);
+        chosen.insert(order.begin(), order.begin() + kTopK);
+      }
+      ids.push_back(h.uploadInts(routes));
+      distinct += double(chosen.size()) / kRoutings;
+    }
+    rt::cuda::BoundInstruction b;
+    b.inst = flatbuffers::GetRoot<plan::Instruction>(fbb.GetBufferPointer());
+    b.in = {h.upload(randomValues(size_t(tokens) * kHidden, rng)), h.upload(randomValues(size_t(tokens) * kTopK, rng)),
+            0};
+    b.inWidth = {kHidden, kTopK, kTopK};
+    b.out = {h.poisoned(size_t(tokens) * kHidden)};
+    b.weights = {gateUp, down};
+    double us[2];
+    for (int path = 0; path < 2; ++path) {
+      b.choices = paths[path];
+      us[path] = h.medianMicroseconds(40, [&](int run) {
+        b.in[2] = ids[run % kRoutings];
+        rt::cuda::runMoeExperts(h.env(), b, tokens);
+      });
+    }
+    const double bytes = distinct * expertBytes;
+    std::printf("%6u %8.1f %12.1f %10.0f %12.1f %10.0f\n", tokens, distinct, us[0], bytes / us[0] / 1e3, us[1],
+                bytes / us[1] / 1e3);
+  }
+}
+
+} // namespace
+} // namespace g4::gpu_test
