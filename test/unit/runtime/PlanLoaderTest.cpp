@@ -279,16 +279,18 @@ TEST(PlanLoader, RejectsLogitsWidthOtherThanVocab) {
 
 // The fused instructions of `gemma4c --fuse`, each with operands that fit.
 // An attention with a prologue (g4-fuse): 2 query heads and 1 KV head of 4,
-// the raw q/k/v sliced from the logits buffer, weights [q_norm, k_norm].
-void emitPrologueAttention(PlanBuilder &b, int64_t normWidth) {
-  const uint32_t qNorm = b.weight("q_norm", {normWidth}, nearOne(size_t(normWidth), 7));
-  const uint32_t kNorm = b.weight("k_norm", {normWidth}, nearOne(size_t(normWidth), 8));
+// the raw q/k/v sliced from the logits buffer, weights [q_norm, k_norm]
+// (k_norm left out when !withKNorm).
+void emitPrologueAttention(PlanBuilder &b, int64_t normWidth, bool withKNorm = true) {
+  std::vector<uint32_t> weights = {b.weight("q_norm", {normWidth}, nearOne(size_t(normWidth), 7))};
+  if (withKNorm)
+    weights.push_back(b.weight("k_norm", {normWidth}, nearOne(size_t(normWidth), 8)));
   const uint32_t q = b.buffer("q", 8), kv = b.buffer("kv", 4), o = b.buffer("o", 8);
   b.emit(plan::CreateSlice(b.fbb(), 0, 8), {2}, {q});
   b.emit(plan::CreateSlice(b.fbb(), 8, 4), {2}, {kv});
   b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 2, 1, 4, 0, 1.0f, true, true, 1e-6f, 1, 1e4f, 1.0f,
                                true),
-         {q, b.positions(), kv, kv}, {o}, {qNorm, kNorm});
+         {q, b.positions(), kv, kv}, {o}, weights);
 }
 
 TEST(PlanLoader, LoadsAttentionWithPrologue) {
@@ -299,15 +301,7 @@ TEST(PlanLoader, LoadsAttentionWithPrologue) {
 
 TEST(PlanLoader, RejectsAttentionPrologueWithoutKNorm) {
   TempDir dir;
-  const auto path = writePlan(dir, [](PlanBuilder &b) {
-    const uint32_t qNorm = b.weight("q_norm", {4}, nearOne(4, 2));
-    const uint32_t q = b.buffer("q", 8), kv = b.buffer("kv", 4), o = b.buffer("o", 8);
-    b.emit(plan::CreateSlice(b.fbb(), 0, 8), {2}, {q});
-    b.emit(plan::CreateSlice(b.fbb(), 8, 4), {2}, {kv});
-    b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 2, 1, 4, 0, 1.0f, true, true, 1e-6f, 1, 1e4f, 1.0f,
-                                 true),
-           {q, b.positions(), kv, kv}, {o}, {qNorm});
-  });
+  const auto path = writePlan(dir, [](PlanBuilder &b) { emitPrologueAttention(b, 4, false); });
   EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 3 (Attention): expects 4 inputs, 1 "
                                              "outputs and 2 weights, found 4, 1 and 1");
 }
