@@ -1,13 +1,15 @@
 // The attention kernels an Attention op (head_dim, query heads per KV head)
-// can launch, and each one's launch shape. KernelSet has every variant an op
-// can take compiled; the CUDA backend picks one per step by the rows of the
-// step's tiles (runtime/cuda/AttentionOp.cpp, chooseAttention).
+// can launch, each one's kernel family and launch shape. g4-select-tiles
+// chooses among them per architecture (TileChoices.cpp, attentionChoices);
+// the CUDA backend runs the plan's choice (runtime/cuda/AttentionOp.cpp).
 #pragma once
 
 #include "KernelArgs.h"
+#include "KernelFamilies.h"
 #include "KernelNames.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,20 @@ enum class AttentionVariant {
   MmaTiles,  // attentionMma<d, g, 8 or 4>: tensor cores, tiles of 128 rows (64 above head_dim 256; prefill)
   MmaDecode, // attentionMma<d, g, 1>: tensor cores, 16 rows, warps splitting the keys (decode)
 };
+
+inline constexpr KernelFamily attentionFamily(AttentionVariant variant) {
+  constexpr KernelFamily kFamilies[] = {KernelFamily::Attention, KernelFamily::AttentionMma,
+                                        KernelFamily::AttentionMmaDecode};
+  return kFamilies[int(variant)];
+}
+
+// The variant a kernel family of attention choices runs; none for other families.
+inline constexpr std::optional<AttentionVariant> attentionVariantOf(KernelFamily family) {
+  for (AttentionVariant variant : {AttentionVariant::Simt, AttentionVariant::MmaTiles, AttentionVariant::MmaDecode})
+    if (attentionFamily(variant) == family)
+      return variant;
+  return std::nullopt;
+}
 
 struct AttentionShape {
   std::string name;    // KernelNames expression

@@ -119,15 +119,20 @@ struct EmbedArgs {
 
 // y = epilogue(x @ w^T, x @ w2^T) for a few tokens; x [tokens, in] fp32,
 // w and w2 [out, in] bf16 (w2 only for two-matrix epilogues); `factor` is the
-// epilogue's constant (the soft-cap).
+// epilogue's constant (the soft-cap). The output rows may be segments of up to
+// kGemvSegments projections of x (MultiLinear; one-matrix epilogues): rows
+// [rowEnd[s-1], rowEnd[s]) are rows of w[s] [rowEnd[s] - rowEnd[s-1], in],
+// written to y[s] [tokens, rowEnd[s] - rowEnd[s-1]]; a single projection
+// (and each unused segment) ends at the last row, rowEnd[kGemvSegments - 1].
+inline constexpr int kGemvSegments = 3;
 struct GemvArgs {
   G4K_PTR(const float) x;
-  G4K_PTR(const bf16) w;
+  G4K_PTR(const bf16) w[kGemvSegments];
   G4K_PTR(const bf16) w2;
-  G4K_PTR(float) y;
+  G4K_PTR(float) y[kGemvSegments];
+  int rowEnd[kGemvSegments];
   int tokens;
   int in;
-  int out;
   float factor;
 };
 

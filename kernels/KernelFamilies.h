@@ -26,7 +26,9 @@ enum class KernelFamily : uint8_t {
   Attention,
   MoeExpertKernels,
   MoeExpertGemm,
-  SplitMma
+  SplitMma,
+  AttentionMma,
+  AttentionMmaDecode
 };
 
 struct FamilyInfo {
@@ -52,6 +54,11 @@ inline constexpr std::array kFamilies = {
     FamilyInfo{KernelFamily::MoeExpertGemm, "moe_experts_cublaslt", FamilyRole::MoeExperts, "cublasLt", true},
     // splitMma<tokens, Epilogue>: the input split into bf16 hi + lo in the kernel, tensor cores, weights read once.
     FamilyInfo{KernelFamily::SplitMma, "split_mma", FamilyRole::Linear, "g4k::splitMma<", false},
+    // attentionMma<head_dim, group, 8 or 4>: tensor cores, tiles of 128 query rows (64 above head_dim 256; prefill).
+    FamilyInfo{KernelFamily::AttentionMma, "attention_mma", FamilyRole::Attention, "g4k::attentionMma<", false},
+    // attentionMma<head_dim, group, 1>: tensor cores, 16 query rows, warps splitting the keys (decode).
+    FamilyInfo{KernelFamily::AttentionMmaDecode, "attention_mma_decode", FamilyRole::Attention, "g4k::attentionMma<",
+               false},
 };
 
 constexpr const FamilyInfo &familyInfo(KernelFamily family) { return kFamilies[size_t(family)]; }

@@ -1,6 +1,5 @@
 #include "KernelSet.h"
 
-#include "AttentionVariants.h"
 #include "KernelNames.h"
 #include "io/Error.h"
 
@@ -13,6 +12,7 @@ std::optional<FamilyRole> choiceRole(plan::Op op) {
   case plan::Op::Linear:
   case plan::Op::GatedLinear:
   case plan::Op::LmHead:
+  case plan::Op::MultiLinear:
   case plan::Op::MoeRouter: // its logits projection
     return FamilyRole::Linear;
   case plan::Op::Attention:
@@ -50,12 +50,7 @@ std::vector<std::string> requiredKernels(const plan::Plan &plan) {
         }
       if (inst->op_type() == plan::Op::AddRmsNorm)
         addRmsNorm(true);
-      else if (const plan::Attention *op = inst->op_as_Attention()) {
-        // The tensor-core variants the CUDA backend may pick at run time (AttentionOp.cpp, chooseAttention).
-        const uint32_t group = op->num_heads() / op->num_kv_heads();
-        for (AttentionVariant variant : attentionVariants(op->head_dim(), group))
-          names.insert(attentionShape(variant, op->head_dim(), group).name);
-      } else if (const plan::MoeRouter *router = inst->op_as_MoeRouter()) {
+      else if (const plan::MoeRouter *router = inst->op_as_MoeRouter()) {
         if (router->top_k() > 32)
           throw Error("MoE router: top_k " + std::to_string(router->top_k()) +
                       " is above 32, which the CUDA kernel takes");

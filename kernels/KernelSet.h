@@ -1,7 +1,7 @@
 // Which kernel instances the CUDA backend launches for a plan: the generic
 // kernels, the fused variants of the fused instructions the plan holds, the
-// NVRTC kernels its instructions' kernel choices name (GEMV variants,
-// attention instances, MoE expert kernels) and one MoE router instance per
+// NVRTC kernels its instructions' kernel choices name (GEMV variants, the
+// attention variants, MoE expert kernels) and one MoE router instance per
 // shape (experts, top-k). gemma4c compiles exactly these; the runtime
 // expects them.
 #pragma once

@@ -1,6 +1,6 @@
 #include "TileChoices.h"
 
-#include "KernelArgs.h"
+#include "AttentionVariants.h"
 
 #include <algorithm>
 
@@ -57,13 +57,30 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, 
   return choices;
 }
 
-std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, const TileOptions &options) {
-  const int g = int(group);
+std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, uint32_t maxSharedBytes,
+                                               const TileOptions &options) {
+  auto choice = [&](AttentionVariant variant, const Regime &regime, uint32_t rowsPerTileAbove) {
+    const AttentionShape shape = attentionShape(variant, headDim, group);
+    return KernelChoiceSpec{regime.minRows,   regime.maxRows, attentionFamily(variant), shape.name,
+                            shape.tileTokens, shape.tileRows, shape.sharedBytes,        rowsPerTileAbove};
+  };
+  auto exists = [&](AttentionVariant variant) {
+    const std::vector<AttentionVariant> all = attentionVariants(headDim, group);
+    return std::find(all.begin(), all.end(), variant) != all.end() &&
+           attentionShape(variant, headDim, group).sharedBytes <= maxSharedBytes;
+  };
+  const bool tiles = exists(AttentionVariant::MmaTiles), decode = exists(AttentionVariant::MmaDecode);
   std::vector<KernelChoiceSpec> choices;
-  for (const Regime &regime : regimes(options))
-    choices.push_back({regime.minRows, regime.maxRows, KernelFamily::Attention, attention(headDim, group),
-                       uint32_t(g4k::attentionTileTokens(g)), uint32_t(g4k::attentionTileRows(g)),
-                       g4k::attentionSharedBytes(int(headDim), g)});
+  for (const Regime &regime : regimes(options)) {
+    // A tile holds at least one token: steps of up to attentionTileRows query rows never average more.
+    const bool denseSteps = uint64_t(regime.maxRows) * group > options.attentionTileRows;
+    if (tiles && (!decode || denseSteps))
+      choices.push_back(choice(AttentionVariant::MmaTiles, regime, decode ? options.attentionTileRows : 0));
+    if (decode)
+      choices.push_back(choice(AttentionVariant::MmaDecode, regime, 0));
+    if (!tiles && !decode)
+      choices.push_back(choice(AttentionVariant::Simt, regime, 0));
+  }
   return choices;
 }
 

@@ -23,6 +23,9 @@ struct TileOptions {
   uint32_t stackedMaxRows = 64;  // verify: rows up to which hi and lo share one weight read (splitMma or stacked GEMM)
   uint32_t moeGemmEntries = 512; // MoE: (token, expert) entries from which experts run as cuBLASLt GEMMs
   uint32_t splitMmaMaxRows = 32; // verify: splitMma up to these rows (inputs a multiple of 8; measured on an H100)
+  // attention: the tensor-core prefill tiles serve steps whose tiles average
+  // more than these query rows, the 16-row decode blocks the others (measured on an H100)
+  uint32_t attentionTileRows = 16;
 };
 
 // One launch alternative: the family and kernel serving [minRows, maxRows],
@@ -35,6 +38,10 @@ struct KernelChoiceSpec {
   uint32_t tileTokens = 0;  // tokens per block (GEMV variant, attention tile)
   uint32_t tileRows = 0;    // query rows per attention block (tokens x group)
   uint32_t sharedBytes = 0; // dynamic shared memory per block
+  // 0, or: serves a step only when its query rows (rows x group) exceed this
+  // many per tile of tileTokens tokens (attention); the next choice of the
+  // same rows serves the others.
+  uint32_t rowsPerTileAbove = 0;
 };
 
 // Linear, GatedLinear, LmHead and the MoE router's logits of `in` input
@@ -45,8 +52,14 @@ struct KernelChoiceSpec {
 // `in` not a multiple of 8 (splitMma's 16-byte loads); two split GEMMs above.
 std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, const TileOptions &options);
 
-// attention<headDim, group> in every regime, with its tile (attentionTileTokens).
-std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, const TileOptions &options);
+// Attention in every regime, by the variants (AttentionVariants.h) that
+// exist for headDim and group and fit `maxSharedBytes`: the tensor-core
+// prefill tiles where the step's tiles average more than attentionTileRows
+// query rows (where the regime's rows can), else the tensor-core decode
+// blocks; one of them alone where the other does not exist or fit; the SIMT
+// kernel where neither does.
+std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, uint32_t maxSharedBytes,
+                                               const TileOptions &options);
 
 // The expert kernels below moeGemmEntries (token, expert) entries, per-expert GEMMs from there.
 std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const TileOptions &options);

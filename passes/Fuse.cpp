@@ -3,7 +3,8 @@
 // Rewrites residual add (+ layer scalar) + RMSNorm (then, with the addend's
 // post-norm), q/k RMSNorm + RoPE (then, with the value's
 // norm, into the attention's prologue, where the KV write is), gate/up
-// projections + gelu gating, and lm_head + soft-cap into the fused g4 ops.
+// projections + gelu gating, lm_head + soft-cap and the sibling projections of
+// one input (q, k, v) into the fused g4 ops.
 //
 // Each fusion is a local producer/consumer match with its own legality
 // conditions, so each is one rewrite pattern and the greedy driver applies
@@ -204,6 +205,49 @@ struct FuseGatedLinear : OpRewritePattern<GeluTanhMulOp> {
   }
 };
 
+/// Two or three `g4.linear`s of one input in one block, with weights of one
+/// element type -> `g4.multi_linear` (an attention's q, k and v
+/// projections: one launch), built where the last of them was: every user
+/// of the projections must come after it.
+struct FuseSiblingLinears : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LinearOp linear, PatternRewriter &rewriter) const override {
+    Type element = cast<ShapedType>(linear.getWeight().getType()).getElementType();
+    SmallVector<LinearOp> siblings;
+    for (Operation *user : linear.getInput().getUsers()) {
+      auto sibling = dyn_cast<LinearOp>(user);
+      if (sibling && sibling->getBlock() == linear->getBlock() && sibling.getInput() == linear.getInput() &&
+          cast<ShapedType>(sibling.getWeight().getType()).getElementType() == element)
+        siblings.push_back(sibling);
+    }
+    if (siblings.size() < 2)
+      return rewriter.notifyMatchFailure(linear, "no other g4.linear of this input with weights of this type");
+    if (siblings.size() > 3)
+      return rewriter.notifyMatchFailure(linear, "more than 3 g4.linears of this input");
+    llvm::sort(siblings, [](LinearOp a, LinearOp b) { return a->isBeforeInBlock(b); });
+    LinearOp last = siblings.back();
+    for (LinearOp sibling : siblings)
+      for (Operation *user : sibling->getUsers())
+        if (user->getBlock() != last->getBlock() || user->isBeforeInBlock(last))
+          return rewriter.notifyMatchFailure(linear, "a projection is used before the last one of them");
+
+    SmallVector<Location> locs;
+    SmallVector<Value> weights;
+    SmallVector<Type> types;
+    for (LinearOp sibling : siblings) {
+      locs.push_back(sibling.getLoc());
+      weights.push_back(sibling.getWeight());
+      types.push_back(sibling.getType());
+    }
+    rewriter.setInsertionPoint(last);
+    auto fused = MultiLinearOp::create(rewriter, rewriter.getFusedLoc(locs), types, linear.getInput(), weights);
+    for (auto [sibling, result] : llvm::zip_equal(siblings, fused.getResults()))
+      rewriter.replaceOp(sibling, result);
+    return success();
+  }
+};
+
 /// `g4.softcap` of an uncapped `g4.lm_head` -> the head's `softcap`
 /// attribute, when the soft-cap is the only user of the raw logits.
 struct FoldSoftcapIntoLmHead : OpRewritePattern<SoftcapOp> {
@@ -250,6 +294,15 @@ struct FusePass : impl::FusePassBase<FusePass> {
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config))) {
       getOperation().emitError("g4-fuse: the fusion patterns did not reach a fixed point");
+      return signalPassFailure();
+    }
+    // After the others, so that a gate/up pair becomes g4.gated_linear first.
+    if (!siblingLinear)
+      return;
+    RewritePatternSet siblings(context);
+    siblings.add<FuseSiblingLinears>(context);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(siblings), config))) {
+      getOperation().emitError("g4-fuse: the sibling-linear pattern did not reach a fixed point");
       return signalPassFailure();
     }
   }

@@ -45,9 +45,9 @@ def StripMultimodalPass : Pass<"g4-strip-multimodal", "mlir::ModuleOp"> {
 //===----------------------------------------------------------------------===//
 
 def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
-  let summary = "fuses post-norm+residual+scalar+norm, q/k norm+RoPE+KV write, gate/up+gelu and the logit soft-cap";
+  let summary = "fuses post-norm+residual+scalar+norm, q/k norm+RoPE+KV write, gate/up+gelu, the logit soft-cap and q/k/v projections";
   let description = [{
-    Rewrites six decoder patterns into the fused ops a backend runs as one
+    Rewrites seven decoder patterns into the fused ops a backend runs as one
     kernel each; every fused op computes exactly the composition it replaces.
     - `add-rms-norm`: `g4.add` feeding a `g4.rms_norm` that normalizes whole
       rows with a weight becomes `g4.add_rms_norm`; the sum stays available
@@ -72,6 +72,11 @@ def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
       `g4.gated_linear`.
     - `softcap`: `g4.softcap` of a `g4.lm_head` without a cap whose only
       user it is moves into the head's `softcap` attribute.
+    - `sibling-linear`: 2 or 3 `g4.linear`s of one input in one block with
+      weights of one element type (an attention's q, k and v projections)
+      become one `g4.multi_linear` where the last of them was, when every
+      user of the projections comes after it. Runs after the other fusions,
+      so a gate/up pair becomes `g4.gated_linear` first.
     Each fusion can be switched off with its option.
 
     ```mlir
@@ -99,6 +104,8 @@ def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
            "fuse the gate and up projections with their gelu-tanh gating">,
     Option<"softcap", "softcap", "bool", /*default=*/"true",
            "fold the final logit soft-cap into g4.lm_head">,
+    Option<"siblingLinear", "sibling-linear", "bool", /*default=*/"true",
+           "fuse the g4.linears of one input (q, k, v) into g4.multi_linear">,
   ];
   let dependentDialects = ["mlir::g4::G4Dialect"];
 }
@@ -162,11 +169,16 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
       token tile in verify up to 32 rows, above it (and where the input
       features are not a multiple of 8) cuBLASLt on the input split into bf16
       hi + lo stacked as one GEMM, two split GEMMs in long prefill;
-    - attention: `attention<head_dim, group>` with its tile
-      (`attentionTileTokens(group)` tokens) in every regime; its shared
-      memory must fit the architecture (227 KB sm_90a and sm_100a, 163 KB
-      sm_80, 99 KB sm_89), else the op is rejected; head_dim must be a
-      multiple of 8;
+    - attention: the variants (kernels/AttentionVariants.h) that exist for
+      the op's head_dim and group and whose shared memory fits the
+      architecture (227 KB sm_90a and sm_100a, 163 KB sm_80, 99 KB sm_89),
+      in every regime: the tensor-core prefill tiles (`attention_mma`)
+      conditional on the step's tiles averaging more than
+      `attention-tile-rows` query rows (`rows_per_tile_above`), then the
+      tensor-core decode blocks (`attention_mma_decode`); one of them alone
+      where the other is missing; the SIMT `attention<head_dim, group>`
+      where neither is, whose shared memory must fit, else the op is
+      rejected; head_dim must be a multiple of 8;
     - MoE experts: the expert kernels below `moe-gemm-entries` (token,
       expert) entries, per-expert cuBLASLt GEMMs from there.
     The defaults are the choices measured on an H100. The key splits of
@@ -192,6 +204,8 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
            "verify regime: up to this many rows the split cuBLASLt GEMM stacks hi and lo">,
     Option<"moeGemmEntries", "moe-gemm-entries", "unsigned", /*default=*/"512",
            "(token, expert) entries from which MoE experts run as per-expert cuBLASLt GEMMs">,
+    Option<"attentionTileRows", "attention-tile-rows", "unsigned", /*default=*/"16",
+           "attention: steps whose tiles average more query rows run the tensor-core prefill tiles">,
   ];
   let dependentDialects = ["mlir::g4::G4Dialect", "mlir::g4k::G4KDialect"];
 }

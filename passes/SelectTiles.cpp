@@ -2,7 +2,8 @@
 //
 // Annotates every op the CUDA backend runs with a choice of kernels
 // (projections, attention, MoE experts) with `g4k.tiles`: one dictionary per
-// regime of row counts, from the default choices of kernels/TileChoices.h,
+// regime of row counts, from the default choices of kernels/TileChoices.h
+// (attention: among the variants that fit the target's shared memory),
 // checked against the target architecture's shared memory.
 //
 //===----------------------------------------------------------------------===//
@@ -43,6 +44,7 @@ DictionaryAttr launchAttributes(Builder &b, const kn::KernelChoiceSpec &choice) 
   tile("tile_tokens", choice.tileTokens);
   tile("tile_rows", choice.tileRows);
   tile("shared_bytes", choice.sharedBytes);
+  tile("rows_per_tile_above", choice.rowsPerTileAbove);
   return b.getDictionaryAttr(attrs);
 }
 
@@ -64,10 +66,11 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
                                  << "' (supported: " << kn::supportedArchList() << ")";
       return signalPassFailure();
     }
-    const kn::TileOptions options{gemvMaxTokens, stackedMaxRows, moeGemmEntries};
+    kn::TileOptions options{gemvMaxTokens, stackedMaxRows, moeGemmEntries};
+    options.attentionTileRows = attentionTileRows;
     Builder b(module.getContext());
     WalkResult result = module.walk([&](Operation *op) {
-      FailureOr<Choices> choices = choicesFor(op, options);
+      FailureOr<Choices> choices = choicesFor(op, *target, options);
       if (failed(choices))
         return WalkResult::interrupt();
       if (choices->empty())
@@ -91,7 +94,7 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
   }
 
   /// The default choices for `op`; none for an op without kernel choices.
-  static FailureOr<Choices> choicesFor(Operation *op, const kn::TileOptions &options) {
+  static FailureOr<Choices> choicesFor(Operation *op, const kn::GpuArch &target, const kn::TileOptions &options) {
     using kn::GemvEpilogue;
     // A projection's input features: its input's last dimension.
     auto in = [&] { return uint32_t(cast<RankedTensorType>(op->getOperand(0).getType()).getShape().back()); };
@@ -101,13 +104,16 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
           return kn::linearChoices(o.getSoftcap() ? GemvEpilogue::Softcap : GemvEpilogue::Plain, in(), options);
         })
         .Case([&](GatedLinearOp) { return kn::linearChoices(GemvEpilogue::GeluTanhGate, in(), options); })
+        // One GEMV over the projections' rows at decode; one Linear after the other above.
+        .Case([&](MultiLinearOp) { return kn::linearChoices(GemvEpilogue::Plain, in(), options); })
         .Case([&](AttentionOp o) -> FailureOr<Choices> {
           if (o.getHeadDim() % 8 != 0) {
             o.emitOpError() << "head_dim " << o.getHeadDim()
                             << " is not a multiple of 8, which the CUDA attention kernels need";
             return failure();
           }
-          return kn::attentionChoices(uint32_t(o.getHeadDim()), uint32_t(o.getNumHeads() / o.getNumKvHeads()), options);
+          return kn::attentionChoices(uint32_t(o.getHeadDim()), uint32_t(o.getNumHeads() / o.getNumKvHeads()),
+                                      target.maxSharedBytes, options);
         })
         .Case([&](MoeExpertsOp o) {
           auto topK = cast<RankedTensorType>(o.getRouteIds().getType()).getDimSize(1);

@@ -201,10 +201,10 @@ private:
     std::vector<flatbuffers::Offset<fb::KernelChoice>> choices;
     for (mlir::g4k::LaunchOp launch : dispatch.getLaunches()) {
       const uint32_t maxRows = launch.getMaxRows() ? uint32_t(*launch.getMaxRows()) : kernels::kUnboundedRows;
-      choices.push_back(fb::CreateKernelChoiceDirect(fbb_, uint32_t(launch.getMinRows()), maxRows,
-                                                     launch.getFamily().str().c_str(), launch.getKernel().str().c_str(),
-                                                     uint32_t(launch.getTileTokens()), uint32_t(launch.getTileRows()),
-                                                     uint32_t(launch.getSharedBytes())));
+      choices.push_back(fb::CreateKernelChoiceDirect(
+          fbb_, uint32_t(launch.getMinRows()), maxRows, launch.getFamily().str().c_str(),
+          launch.getKernel().str().c_str(), uint32_t(launch.getTileTokens()), uint32_t(launch.getTileRows()),
+          uint32_t(launch.getSharedBytes()), uint32_t(launch.getRowsPerTileAbove().value_or(0))));
     }
     return choices;
   }
@@ -307,6 +307,9 @@ private:
         })
         .Case([&](mlir::g4::GatedLinearOp) {
           return Params{fb::Op::GatedLinear, fb::CreateGatedLinear(fbb_).Union()};
+        })
+        .Case([&](mlir::g4::MultiLinearOp) {
+          return Params{fb::Op::MultiLinear, fb::CreateMultiLinear(fbb_).Union()};
         })
         .Default([&](mlir::Operation *other) -> mlir::FailureOr<Params> {
           other->emitOpError("has no v1 plan instruction");

@@ -1,6 +1,8 @@
 // Skinny Linear for decode: y[t] = epilogue(w0 @ x[t], w1 @ x[t]) for up to
 // kTokens tokens per block (grid.y walks token blocks). Each warp owns one
-// output row (kGemvRows = kGemvWarps rows per block) and reduces it alone:
+// output row (kGemvRows = kGemvWarps rows per block) and reduces it alone; the
+// rows may be segments of sibling projections (MultiLinear: one launch for an
+// attention's q, k and v, each segment its own weight and output):
 // lanes stream 16-byte weight chunks, kGemvChunks of them in flight per lane,
 // every weight byte read once; x chunks come through L1, shared by the warps.
 // The first chunks are loaded before awaiting the preceding kernel (weights
@@ -24,13 +26,26 @@ template <int kTokens, class Epilogue> __global__ void __launch_bounds__(kGemvWa
   constexpr int kChunks = kGemvChunks / kMats; // 16-byte loads in flight per lane and matrix
   constexpr int kPass = 32 * 8;                // elements a warp covers per chunk
   const int lane = threadIdx.x % 32;
-  const int row = blockIdx.x * kGemvWarps + threadIdx.x / 32;
   const int t0 = blockIdx.y * kTokens;
-  if (row >= a.out)
+  int row = blockIdx.x * kGemvWarps + threadIdx.x / 32;
+  if (row >= a.rowEnd[kGemvSegments - 1])
     return;
+  // The row's segment (unrolled, so the arguments stay in the parameter bank).
+  const bf16 *segment = a.w[0];
+  float *y = a.y[0];
+  int first = 0, out = a.rowEnd[0];
+#pragma unroll
+  for (int s = 1; s < kGemvSegments; ++s)
+    if (row >= a.rowEnd[s - 1]) {
+      segment = a.w[s];
+      y = a.y[s];
+      first = a.rowEnd[s - 1];
+      out = a.rowEnd[s] - first;
+    }
+  row -= first;
   const int tokens = min(kTokens, a.tokens - t0);
   const bf16 *w[kMats];
-  w[0] = a.w + (long long)row * a.in;
+  w[0] = segment + (long long)row * a.in;
   if constexpr (kMats == 2)
     w[1] = a.w2 + (long long)row * a.in;
   const float *x = a.x + (long long)t0 * a.in;
@@ -94,7 +109,7 @@ template <int kTokens, class Epilogue> __global__ void __launch_bounds__(kGemvWa
     for (int m = 0; m < kMats; ++m)
       sums[m] = warpSum(acc[t][m]);
     if (lane == t && t < tokens)
-      a.y[(long long)(t0 + t) * a.out + row] = Epilogue{}(sums[0], sums[1], a.factor);
+      y[(long long)(t0 + t) * out + row] = Epilogue{}(sums[0], sums[1], a.factor);
   }
 }
 

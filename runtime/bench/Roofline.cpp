@@ -76,6 +76,12 @@ double prefillFlops(const PlanFile &plan, std::span<const int32_t> prompts) {
       flops += 4 * rows * in * out;
       break;
     }
+    case plan::Op::MultiLinear:
+      for (uint32_t k = 0; k < inst.weights()->size(); ++k) {
+        const auto [out, in] = dims(inst, k);
+        flops += 2 * rows * in * out;
+      }
+      break;
     case plan::Op::MoeExperts: {
       const plan::MoeExperts &op = *inst.op_as_MoeExperts();
       const auto [gateUpRows, hidden] = dims(inst, 0);

@@ -159,6 +159,10 @@ void CpuBackend::execute(const plan::Instruction &inst, const StepBatch &batch, 
   case plan::Op::LmHead:
     lmHead(in(0), weight(0), out[0]->f32.data(), tokens, width(0), outWidth(0), inst.op_as_LmHead()->softcap());
     break;
+  case plan::Op::MultiLinear:
+    for (uint32_t k = 0; k < outputs.size(); ++k)
+      linear(in(0), weight(k), out[k]->f32.data(), tokens, width(0), outWidth(k));
+    break;
   case plan::Op::NONE:
     break; // the verifier rejects it
   }

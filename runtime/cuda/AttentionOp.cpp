@@ -1,9 +1,9 @@
 // Attention: the step's K/V rows are written to the layer's pages (with a
-// prologue, by the kernel that also normalizes and rotates q and k), then one
-// attention variant (kernels/AttentionVariants.h, chosen per step by
-// chooseAttention) runs over tiles of the step's tokens, split along the keys
-// (and merged by attentionCombine) when tiles x KV heads leave the GPU's
-// multiprocessors idle.
+// prologue, by the kernel that also normalizes and rotates q and k), then the
+// attention variant the plan chose for the step (chooseAttention) runs over
+// tiles of the step's tokens, split along the keys (and merged by
+// attentionCombine) when tiles x KV heads leave the GPU's multiprocessors
+// idle.
 #include "AttentionVariants.h"
 #include "KernelArgs.h"
 #include "cuda/Launch.h"
@@ -34,28 +34,15 @@ uint32_t splitsFor(const OpEnv &env, const kernels::AttentionShape &shape, kerne
 
 } // namespace
 
-// The kernel per row regime: tensor-core prefill tiles (128 rows, 64 above
-// head_dim 256) when the step's tiles average more than 16 query rows,
-// tensor-core 16-row blocks otherwise (decode; also faster than SIMT at batch
-// 1, docs/PERFORMANCE.md), SIMT where neither exists (head_dim not a multiple
-// of 16) or fits the device's shared memory.
-kernels::AttentionVariant chooseAttention(const OpEnv &env, uint32_t headDim, uint32_t group, uint32_t rows) {
-  using kernels::AttentionVariant;
-  auto available = [&](AttentionVariant variant) {
-    return env.kernels->has(kernels::attentionShape(variant, headDim, group).name);
-  };
-  const bool decode = available(AttentionVariant::MmaDecode);
-  if (available(AttentionVariant::MmaTiles)) {
-    const uint32_t tileTokens = kernels::attentionShape(AttentionVariant::MmaTiles, headDim, group).tileTokens;
-    if (!decode || uint64_t(rows) * group > 16ull * env.inputs->numTiles(tileTokens))
-      return AttentionVariant::MmaTiles;
-  }
-  return decode ? AttentionVariant::MmaDecode : AttentionVariant::Simt;
+const KernelChoice &chooseAttention(const OpEnv &env, const KernelChoices &choices, uint32_t group, uint32_t rows) {
+  return choices.at(rows, uint64_t(rows) * group,
+                    [&](uint32_t tileTokens) { return env.inputs->numTiles(tileTokens); });
 }
 
 void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const plan::Attention &op = *b.inst->op_as_Attention();
-  runAttention(env, b, rows, chooseAttention(env, op.head_dim(), op.num_heads() / op.num_kv_heads(), rows));
+  const KernelChoice &choice = chooseAttention(env, b.choices, op.num_heads() / op.num_kv_heads(), rows);
+  runAttention(env, b, rows, *kernels::attentionVariantOf(choice.family)); // the loader checked the family
 }
 
 void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows, kernels::AttentionVariant variant) {

@@ -1,6 +1,5 @@
 #include "cuda/CudaBackend.h"
 
-#include "AttentionVariants.h"
 #include "KernelArgs.h"
 #include "cuda/CudaCheck.h"
 #include "io/Error.h"
@@ -14,20 +13,6 @@ namespace {
 
 std::vector<uint32_t> externalBuffers(const plan::Program &program) {
   return {program.token_ids(), program.positions()};
-}
-
-std::vector<uint32_t> tileSizes(const plan::Program &program) {
-  std::vector<uint32_t> sizes;
-  for (const plan::Instruction *inst : *program.instructions())
-    if (const plan::Attention *op = inst->op_as_Attention()) {
-      const uint32_t group = op->num_heads() / op->num_kv_heads();
-      for (kernels::AttentionVariant variant : kernels::attentionVariants(op->head_dim(), group)) {
-        const uint32_t tokens = kernels::attentionShape(variant, op->head_dim(), group).tileTokens;
-        if (std::find(sizes.begin(), sizes.end(), tokens) == sizes.end())
-          sizes.push_back(tokens);
-      }
-    }
-  return sizes;
 }
 
 uint32_t pagesPerSequence(const PlanFile &plan, const CudaBackendOptions &options) {
@@ -53,7 +38,7 @@ struct CudaBackend::Sizes {
     head = layout.headRowElements() * tokens * 4;
     tail = layout.tailRowElements() * options.maxSequences * 4;
     auto width = [&](uint32_t buffer) { return uint64_t(program.buffers()->Get(buffer)->width()); };
-    uint64_t linearIn = 0, linearOut = 0, gatedInter = 0, headDim = 0, tileRows = 0, topK = 0, inter = 0, hidden = 0;
+    uint64_t linearIn = 0, linearOut = 0, gatedInter = 0, headDim = 0, topK = 0, inter = 0, hidden = 0;
     for (const plan::Instruction *inst : *program.instructions()) {
       const uint64_t in0 = inst->inputs()->size() ? width(inst->inputs()->Get(0)) : 0;
       const uint64_t out0 = inst->outputs()->size() ? width(inst->outputs()->Get(0)) : 0;
@@ -68,14 +53,14 @@ struct CudaBackend::Sizes {
         linearOut = std::max(linearOut, out0);
         gatedInter = std::max(gatedInter, out0);
         break;
-      case plan::Op::Attention: {
-        const plan::Attention &op = *inst->op_as_Attention();
-        headDim = std::max<uint64_t>(headDim, op.head_dim());
-        const uint32_t group = op.num_heads() / op.num_kv_heads();
-        for (kernels::AttentionVariant variant : kernels::attentionVariants(op.head_dim(), group))
-          tileRows = std::max<uint64_t>(tileRows, kernels::attentionShape(variant, op.head_dim(), group).tileRows);
+      case plan::Op::MultiLinear:
+        linearIn = std::max(linearIn, in0);
+        for (uint32_t buffer : *inst->outputs())
+          linearOut = std::max(linearOut, width(buffer));
         break;
-      }
+      case plan::Op::Attention:
+        headDim = std::max<uint64_t>(headDim, inst->op_as_Attention()->head_dim());
+        break;
       case plan::Op::MoeRouter:
         routerInput = std::max(routerInput, tokens * in0 * 4);
         routerLogits = std::max<uint64_t>(routerLogits, tokens * inst->op_as_MoeRouter()->num_experts() * 4);
@@ -106,7 +91,8 @@ struct CudaBackend::Sizes {
       splitMmaCounters = uint64_t(g4k::splitMmaCounters(device.multiprocessors));
     }
     // Splits are only used while tiles x KV heads < 2 x SMs, so blocks x splits < 4 x SMs.
-    attentionPartialFloats = 4ull * uint64_t(device.multiprocessors) * tileRows * (headDim + 2);
+    attentionPartialFloats =
+        4ull * uint64_t(device.multiprocessors) * attentionTiling(program).maxTileRows * (headDim + 2);
     const uint64_t entries = tokens * topK, rows = experts ? entries + kMoeGemmSlack : 0;
     moeOffsets = moeActive = (experts + 1) * 4;
     moeSorted = entries * 4;
@@ -133,8 +119,8 @@ size_t CudaBackend::workspaceBytes(const PlanFile &plan, const CudaBackendOption
   const plan::Program &program = plan.program("forward");
   const ActivationLayout layout(program, externalBuffers(program));
   const Sizes sizes(plan, options, device, layout);
-  const size_t inputs = StepInputs::bytesFor(
-      {options.maxStepTokens, options.maxSequences, pagesPerSequence(plan, options), tileSizes(program)});
+  const size_t inputs = StepInputs::bytesFor({options.maxStepTokens, options.maxSequences,
+                                              pagesPerSequence(plan, options), attentionTiling(program).tileTokens});
   return alignBytes(sizes.head) + alignBytes(sizes.tail) + sizes.workspace() + Gemm::kWorkspaceBytes + inputs +
          alignBytes(options.maxSequences * 4) + alignBytes(options.maxSequences * sizeof(g4k::SampleRowParams));
 }
@@ -143,7 +129,8 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
                          const CudaWeights &weights, const KvCache &kv, const CudaBackendOptions &options)
     : plan_(plan), program_(plan.program("forward")), device_(device), options_(options),
       kernels_(library, plan.plan()), weights_(weights), layout_(program_, externalBuffers(program_)),
-      inputs_({options.maxStepTokens, options.maxSequences, pagesPerSequence(plan, options), tileSizes(program_)},
+      inputs_({options.maxStepTokens, options.maxSequences, pagesPerSequence(plan, options),
+               attentionTiling(program_).tileTokens},
               kv.layout()),
       kvStorage_(kv.layout(), {kv.capacity(plan::AttentionKind::Sliding), kv.capacity(plan::AttentionKind::Full)}) {
   if (options.maxSequences == 0 || options.maxStepTokens < options.maxSequences)

@@ -11,12 +11,21 @@ KernelChoices::KernelChoices(const plan::Instruction &inst, const KernelTable &k
     return;
   for (const plan::KernelChoice *c : *inst.kernels())
     add(kernels::findFamily(c->family()->string_view())->family, c->kernel()->string_view(),
-        {c->min_rows(), c->max_rows(), {}, nullptr, c->tile_tokens(), c->tile_rows(), c->shared_bytes()}, kernels);
+        {c->min_rows(),
+         c->max_rows(),
+         {},
+         nullptr,
+         c->tile_tokens(),
+         c->tile_rows(),
+         c->shared_bytes(),
+         c->rows_per_tile_above()},
+        kernels);
 }
 
 KernelChoices::KernelChoices(const std::vector<kernels::KernelChoiceSpec> &specs, const KernelTable &kernels) {
   for (const kernels::KernelChoiceSpec &s : specs)
-    add(s.family, s.kernel, {s.minRows, s.maxRows, {}, nullptr, s.tileTokens, s.tileRows, s.sharedBytes}, kernels);
+    add(s.family, s.kernel,
+        {s.minRows, s.maxRows, {}, nullptr, s.tileTokens, s.tileRows, s.sharedBytes, s.rowsPerTileAbove}, kernels);
 }
 
 void KernelChoices::add(kernels::KernelFamily family, std::string_view kernel, KernelChoice choice,
@@ -41,6 +50,18 @@ uint32_t largestRowsServed(const plan::Program &program, kernels::KernelFamily f
         if (c->family()->string_view() == name && c->min_rows() <= cap)
           largest = std::max(largest, std::min(c->max_rows(), cap));
   return largest;
+}
+
+AttentionTiling attentionTiling(const plan::Program &program) {
+  AttentionTiling tiling;
+  for (const plan::Instruction *inst : *program.instructions())
+    if (inst->op_type() == plan::Op::Attention && inst->kernels())
+      for (const plan::KernelChoice *c : *inst->kernels()) {
+        if (std::find(tiling.tileTokens.begin(), tiling.tileTokens.end(), c->tile_tokens()) == tiling.tileTokens.end())
+          tiling.tileTokens.push_back(c->tile_tokens());
+        tiling.maxTileRows = std::max(tiling.maxTileRows, c->tile_rows());
+      }
+  return tiling;
 }
 
 } // namespace g4::rt::cuda

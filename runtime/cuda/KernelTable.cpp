@@ -1,37 +1,28 @@
 #include "cuda/KernelTable.h"
 
-#include "AttentionVariants.h"
-#include "KernelArgs.h"
 #include "KernelSet.h"
 #include "io/Error.h"
 
-#include <set>
+#include <algorithm>
 
 namespace g4::rt::cuda {
 KernelTable::KernelTable(const KernelLibrary &library, const plan::Plan &plan) {
-  // Attention instances get their dynamic shared memory (beyond 48 KiB needs
-  // granting); tensor-core variants the device cannot hold are left out.
+  // The plan's kernel choices get their dynamic shared memory (beyond 48 KiB
+  // needs granting; more than the device has is refused).
   std::map<std::string, size_t> sharedBytes;
-  std::set<std::string> optional;
   for (const plan::Program *program : *plan.programs())
     for (const plan::Instruction *inst : *program->instructions())
-      if (const plan::Attention *op = inst->op_as_Attention()) {
-        const uint32_t group = op->num_heads() / op->num_kv_heads();
-        for (kernels::AttentionVariant variant : kernels::attentionVariants(op->head_dim(), group)) {
-          const kernels::AttentionShape shape = kernels::attentionShape(variant, op->head_dim(), group);
-          sharedBytes[shape.name] = shape.sharedBytes;
-          if (variant != kernels::AttentionVariant::Simt)
-            optional.insert(shape.name);
-        }
-      }
+      if (inst->kernels())
+        for (const plan::KernelChoice *c : *inst->kernels())
+          if (c->shared_bytes()) {
+            size_t &bytes = sharedBytes[c->kernel()->str()];
+            bytes = std::max<size_t>(bytes, c->shared_bytes());
+          }
   // The MoE expert blocks stage as many tokens as the device's shared memory holds (MoeOps.cpp).
   sharedBytes[kernels::kMoeGateUp] = sharedBytes[kernels::kMoeDown] = library.sharedMemoryLimit();
   for (const std::string &name : kernels::requiredKernels(plan)) {
     auto it = sharedBytes.find(name);
-    const size_t bytes = it == sharedBytes.end() ? 0 : it->second;
-    if (optional.count(name) && bytes > library.sharedMemoryLimit())
-      continue;
-    functions_[name] = library.get(name, bytes);
+    functions_[name] = library.get(name, it == sharedBytes.end() ? 0 : it->second);
   }
   auto find = [&](const std::string &name) -> CUfunction {
     auto it = functions_.find(name);

@@ -19,7 +19,7 @@ struct KernelTable {
 
   // Throws g4::Error for a kernel the plan's image was not required to hold.
   CUfunction operator()(const std::string &name) const;
-  // False for a tensor-core attention variant whose shared memory this device cannot give.
+  // Whether the plan's image holds `name` (the kernel tests skip what a plan leaves out).
   bool has(const std::string &name) const { return functions_.count(name) > 0; }
 
   CUfunction embed, slice, splitToBf16, gatherRows, rope, rmsNormRope, kvWrite, attentionPrologue, attentionCombine;

@@ -6,7 +6,9 @@
 // fp32-grade inputs on bf16 tensor cores.
 // A single bf16 rounding of the activations costs the tiny golden models
 // 2-8% of logits error and MoE routing flips. Fused epilogues (soft-cap,
-// gelu-gated pair) run in the GEMV, after the GEMMs otherwise.
+// gelu-gated pair) run in the GEMV, after the GEMMs otherwise. A MultiLinear
+// (an attention's q, k and v) is one GEMV over its projections' rows, and one
+// Linear after the other on the other paths.
 #include "KernelArgs.h"
 #include "cuda/Launch.h"
 #include "cuda/Ops.h"
@@ -96,6 +98,14 @@ void runSplitMma(const OpEnv &env, const LinearOperands &op, uint32_t rows, cons
          args, env.programmatic);
 }
 
+// The GEMV variant of the plan's choice over every output row of `args`;
+// rows beyond its tokens are walked by its blocks.
+void runGemv(const OpEnv &env, const g4k::GemvArgs &args, uint32_t rows, const KernelChoice &choice) {
+  const unsigned tokens = choice.tileTokens, out = unsigned(args.rowEnd[g4k::kGemvSegments - 1]);
+  launch(choice.function, {(out + g4k::kGemvRows - 1) / g4k::kGemvRows, (rows + tokens - 1) / tokens},
+         g4k::kGemvWarps * 32, 0, env.stream, args, env.programmatic);
+}
+
 } // namespace
 
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
@@ -108,11 +118,31 @@ void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
     runGemm(env, op, rows, choice.family == kernels::KernelFamily::SplitGemmStacked);
     return;
   }
-  // The GEMV variant of the plan's choice; rows beyond its tokens are walked by its blocks.
-  const unsigned tokens = choice.tileTokens;
-  const g4k::GemvArgs args{op.x, op.w, op.w2, op.y, int(rows), int(op.in), int(op.out), op.factor};
-  launch(choice.function, {(op.out + g4k::kGemvRows - 1) / g4k::kGemvRows, (rows + tokens - 1) / tokens},
-         g4k::kGemvWarps * 32, 0, env.stream, args, env.programmatic);
+  const int out = int(op.out);
+  runGemv(env, {op.x, {op.w}, op.w2, {op.y}, {out, out, out}, int(rows), int(op.in), op.factor}, rows, choice);
+}
+
+void runMultiLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
+  const KernelChoice &choice = b.choices.at(rows);
+  if (choice.family != kernels::KernelFamily::Gemv) { // one Linear after the other
+    for (size_t i = 0; i < b.weights.size(); ++i)
+      runLinear(env,
+                {b.in[0], b.weights[i], 0, b.out[i], b.inWidth[0], b.outWidth[i], GemvEpilogue::Plain, 0, &b.choices},
+                rows);
+    return;
+  }
+  // One GEMV over the projections' concatenated output rows.
+  g4k::GemvArgs args{b.in[0], {}, 0, {}, {}, int(rows), int(b.inWidth[0]), 0};
+  int end = 0;
+  for (size_t s = 0; s < size_t(g4k::kGemvSegments); ++s) {
+    if (s < b.weights.size()) {
+      args.w[s] = b.weights[s];
+      args.y[s] = b.out[s];
+      end += int(b.outWidth[s]);
+    }
+    args.rowEnd[s] = end;
+  }
+  runGemv(env, args, rows, choice);
 }
 
 } // namespace g4::rt::cuda

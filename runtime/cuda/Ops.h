@@ -102,9 +102,12 @@ struct LinearOperands {
   const KernelChoices *choices = nullptr; // GEMV variant or split cuBLASLt GEMMs, by rows
 };
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows);
+// out[i] [rows, outWidth[i]] = in[0] @ weights[i]^T for each of 2 or 3 weights (MultiLinear).
+void runMultiLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 
-// AttentionOp.cpp: the variant chooseAttention picks for the step, or the one given.
-kernels::AttentionVariant chooseAttention(const OpEnv &env, uint32_t headDim, uint32_t group, uint32_t rows);
+// AttentionOp.cpp: the plan's choice for the step (plan.fbs KernelChoice,
+// rows_per_tile_above against the step's tiles), or the variant given.
+const KernelChoice &chooseAttention(const OpEnv &env, const KernelChoices &choices, uint32_t group, uint32_t rows);
 void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 void runAttention(const OpEnv &env, const BoundInstruction &b, uint32_t rows, kernels::AttentionVariant variant);
 

@@ -1,7 +1,10 @@
 // The kernel choices of a CUDA plan's instructions (plan.fbs KernelChoice):
 // every projection, attention and MoE instruction has choices of known
 // families that serve its op, sorted by rows and covering every row count
-// exactly once, so that the CUDA backend finds a kernel for any step.
+// exactly once (a conditional attention choice followed by the one of the
+// same rows that serves the other steps), so that the CUDA backend finds a
+// kernel for any step; an attention choice names its variant's instance for
+// the op's head_dim and group, with that instance's tile.
 #pragma once
 
 #include "plan/plan_generated.h"

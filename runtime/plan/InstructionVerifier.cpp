@@ -115,6 +115,7 @@ private:
   void checkRmsNormRope(const plan::RmsNormRope &op) const;
   void checkGatedLinear() const;
   void checkLmHead(const plan::LmHead &op) const;
+  void checkMultiLinear() const;
   void checkEps(float eps) const;
   void checkRopeHeads(uint32_t width, uint32_t headDim, uint32_t rotaryPairs, float theta, float factor) const;
 
@@ -168,6 +169,8 @@ void InstructionChecker::run() {
     return checkGatedLinear();
   case plan::Op::LmHead:
     return checkLmHead(*inst_.op_as_LmHead());
+  case plan::Op::MultiLinear:
+    return checkMultiLinear();
   case plan::Op::NONE:
     break;
   }
@@ -397,6 +400,20 @@ void InstructionChecker::checkLmHead(const plan::LmHead &op) const {
   if (!(op.softcap() >= 0) || !std::isfinite(op.softcap()))
     fail("softcap must be finite and >= 0 (0: none)");
   checkLinear();
+}
+
+void InstructionChecker::checkMultiLinear() const {
+  if (numWeights() < 2 || numWeights() > 3)
+    fail("expects 2 or 3 weights, found " + std::to_string(numWeights()));
+  expectCounts(1, numWeights(), numWeights());
+  const uint64_t in = uint64_t(weightShape(0, 2)[1]);
+  expectInputWidth(0, DType::F32, in, weightLabel(0));
+  for (uint32_t i = 0; i < numWeights(); ++i) {
+    const auto &w = weightShape(i, 2);
+    if (uint64_t(w[1]) != in)
+      fail(weightLabel(i) + " must have " + std::to_string(in) + " columns (those of weights[0])");
+    expectOutputWidth(i, DType::F32, uint64_t(w[0]), weightLabel(i));
+  }
 }
 
 } // namespace

@@ -3,7 +3,7 @@
 // chunks of 1, 7, 33 and 130 tokens beside decode tokens, contexts crossing
 // page boundaries, windows shorter and longer than the contexts, groups 1, 2,
 // 4 and 8, head_dim 256 and 512. Each variant runs every step, whatever
-// chooseAttention would pick (the decode variant over prefill tiles too).
+// the plan's choice would pick (the decode variant over prefill tiles too).
 #include "AttentionFixture.h"
 
 #include <gtest/gtest.h>

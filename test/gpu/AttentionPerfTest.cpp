@@ -1,6 +1,6 @@
 // Not a check: the attention variants' time and achieved rate (matrix FLOPs
 // of QK^T and PV over the visible keys) at Gemma 4 shapes, to place
-// chooseAttention's regimes. Disabled by default; run with
+// g4-select-tiles' attention choices. Disabled by default; run with
 //   gpu_tests --gtest_also_run_disabled_tests --gtest_filter='*AttentionThroughput*'
 #include "AttentionFixture.h"
 
@@ -18,6 +18,13 @@ using kernels::AttentionVariant;
 
 constexpr const char *kVariantNames[] = {"simt", "mma-tiles", "mma-decode"};
 
+// The variant g4-select-tiles' choices for this GPU run for the fixture's step.
+AttentionVariant chosen(OpHarness &h, const AttentionCase &c, uint32_t tokens) {
+  const uint32_t group = c.heads / c.kvHeads, sharedBytes = uint32_t(h.env().device->sharedMemoryPerBlockOptin);
+  const rt::cuda::KernelChoices choices(kernels::attentionChoices(c.headDim, group, sharedBytes, {}), *h.env().kernels);
+  return *kernels::attentionVariantOf(rt::cuda::chooseAttention(h.env(), choices, group, tokens).family);
+}
+
 // Median microseconds of `runs` launches of `variant` over the fixture's step.
 double timeVariant(OpHarness &h, AttentionFixture &f, AttentionVariant variant, int runs) {
   return h.medianMicroseconds(runs, [&](int) { f.launch(variant); });
@@ -33,13 +40,12 @@ double visibleKeys(int64_t first, int64_t count, int64_t window) {
 
 void report(OpHarness &h, AttentionFixture &f, const AttentionCase &c, const char *what, double keys, int runs) {
   const double flops = 4.0 * c.headDim * c.heads * keys;
+  const AttentionVariant choice = chosen(h, c, f.tokens());
   for (AttentionVariant variant : {AttentionVariant::Simt, AttentionVariant::MmaTiles, AttentionVariant::MmaDecode})
     if (f.available(variant)) {
       const double us = timeVariant(h, f, variant, runs);
       std::printf("%-44s %-11s %10.1f us %8.1f TFLOP/s%s\n", what, kVariantNames[int(variant)], us, flops / us / 1e6,
-                  variant == rt::cuda::chooseAttention(h.env(), c.headDim, c.heads / c.kvHeads, f.tokens())
-                      ? "  (chosen)"
-                      : "");
+                  variant == choice ? "  (chosen)" : "");
     }
 }
 

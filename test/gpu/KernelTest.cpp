@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <vector>
 
 namespace g4::gpu_test {
 namespace {
@@ -66,6 +67,54 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LinearTest,
                                            LinearCase{8, 704, 2816}, LinearCase{11, 2560, 1003},
                                            LinearCase{37, 512, 333}, LinearCase{64, 2816, 2112},
                                            LinearCase{200, 96, 8}));
+
+// ---------------------------------------------------------------- MultiLinear
+
+struct MultiLinearCase {
+  uint32_t tokens, in;
+  std::vector<uint32_t> outs; // rows of each projection
+};
+
+class MultiLinearTest : public ::testing::TestWithParam<MultiLinearCase> {};
+
+// Sibling projections of one input (q, k, v; q, k): one GEMV over their
+// concatenated rows at decode, one projection after the other on the other
+// paths; each against the CPU's Linear. Segment ends off the GEMV block's
+// rows, inputs not a multiple of 8.
+TEST_P(MultiLinearTest, MatchesCpu) {
+  const MultiLinearCase c = GetParam();
+  OpHarness h("dense-softcap.fused");
+  std::mt19937 rng(c.tokens * 1000 + c.in + uint32_t(c.outs.size()));
+  const std::vector<float> x = randomValues(size_t(c.tokens) * c.in, rng);
+  BoundInstruction b;
+  b.in = {h.upload(x)};
+  b.inWidth = {c.in};
+  // The choices gemma4c makes by default (g4-select-tiles).
+  b.choices = rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.in, {}), *h.env().kernels);
+  std::vector<std::vector<float>> refs;
+  for (uint32_t out : c.outs) {
+    const std::vector<float> w = roundedToBf16(randomValues(size_t(out) * c.in, rng, 0.1f));
+    refs.emplace_back(size_t(c.tokens) * out);
+    rt::cpu::linear(x.data(), w.data(), refs.back().data(), c.tokens, c.in, out);
+    b.weights.push_back(h.uploadBf16(w));
+    b.out.push_back(h.poisoned(refs.back().size()));
+    b.outWidth.push_back(out);
+  }
+  rt::cuda::runMultiLinear(h.env(), b, c.tokens);
+  const char *path = kernels::familyInfo(b.choices.at(c.tokens).family).name.data();
+  for (size_t i = 0; i < refs.size(); ++i)
+    EXPECT_LE(relativeL2(h.download(b.out[i], refs[i].size()), refs[i]), kFp32Tolerance)
+        << c.tokens << " x " << c.in << ": projection " << i << " of " << refs.size() << " (" << c.outs[i] << " rows, "
+        << path << ")";
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, MultiLinearTest,
+                         ::testing::Values(MultiLinearCase{1, 2560, {2048, 512, 512}},
+                                           MultiLinearCase{2, 2560, {4096, 1024}},
+                                           MultiLinearCase{3, 100, {37, 13, 13}},
+                                           MultiLinearCase{4, 704, {130, 66, 66}},
+                                           MultiLinearCase{7, 2560, {2048, 512, 512}},
+                                           MultiLinearCase{40, 96, {50, 30}}, MultiLinearCase{100, 64, {64, 31, 33}}));
 
 // ---------------------------------------------------------------- RmsNorm, elementwise, Rope
 
@@ -189,11 +238,12 @@ class AttentionTest : public ::testing::TestWithParam<AttentionCase> {};
 // Two sequences through five steps: both prefill (37 and 5 tokens), three
 // decode steps, then a prefill chunk of one beside the other's decode; pages
 // the window has left behind are freed as the engine frees them. Every
-// variant the plan holds runs each step (the SIMT kernel in fp32, the
-// tensor-core ones within kAttentionF16Tolerance). With a prologue, the
-// query it rewrote in place matches the CPU's RmsNormRope, the K/V rows it
-// stored the CPU's within a bf16 rounding, and the attention is checked
-// against the CPU's over the cache the GPU wrote.
+// variant the plan holds runs each step (the SIMT kernel in fp32: on sm_90a
+// g4-select-tiles chooses it for head_dim not a multiple of 16 only, as in
+// attention-simt; the tensor-core ones within kAttentionF16Tolerance). With
+// a prologue, the query it rewrote in place matches the CPU's RmsNormRope,
+// the K/V rows it stored the CPU's within a bf16 rounding, and the attention
+// is checked against the CPU's over the cache the GPU wrote.
 TEST_P(AttentionTest, MatchesCpuThroughPrefillAndDecode) {
   const AttentionCase c = GetParam();
   OpHarness h(c.plan);
@@ -230,7 +280,9 @@ INSTANTIATE_TEST_SUITE_P(Shapes, AttentionTest,
                                            AttentionCase{"moe", 16, 4, 2, 5, 4}, AttentionCase{"moe", 32, 4, 1, 0, 16},
                                            AttentionCase{"gemma-4-E4B-it", 256, 8, 2, 7, 4, true},
                                            AttentionCase{"gemma-4-26B-A4B-it", 512, 16, 2, 0, 16, true},
-                                           AttentionCase{"moe", 16, 4, 2, 5, 4, true}));
+                                           AttentionCase{"moe", 16, 4, 2, 5, 4, true},
+                                           AttentionCase{"attention-simt", 40, 4, 2, 7, 4},
+                                           AttentionCase{"attention-simt", 72, 4, 2, 0, 16, true}));
 
 // ---------------------------------------------------------------- MoE
 

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 namespace g4::gpu_test {
 namespace {
@@ -77,6 +78,50 @@ TEST(LinearPerf, DISABLED_LinearThroughput) {
       });
     std::printf("%-22s %6u %10s %10.1f %12.1f %10s %12.0f\n", "E4B gate+up (gated)", rows, "-", us[0], us[1], "-",
                 4.0 * in * inter / us[1] / 1e3);
+  }
+}
+
+// An attention's q, k and v projections at decode (E4B: 2560 -> 2048, 512,
+// 512; its full layers 2560 -> 4096, 1024, 1024; 26B-A4B sliding 2816 -> 4096,
+// 2048, 2048): three Linear launches vs one MultiLinear GEMV over their rows.
+// Weights rotated through 4 copies (past the L2). Run with
+//   gpu_tests --gtest_also_run_disabled_tests --gtest_filter='*QkvThroughput*'
+TEST(LinearPerf, DISABLED_QkvThroughput) {
+  OpHarness h("gemma-4-E4B-it", 64);
+  std::mt19937 rng(9);
+  constexpr int kRuns = 40, kCopies = 4;
+  std::printf("%-22s %6s %14s %16s %10s\n", "shape", "rows", "us 3 x Linear", "us MultiLinear", "GB/s");
+  struct Shape {
+    const char *what;
+    uint32_t in, q, kv;
+  };
+  for (const Shape s : {Shape{"E4B sliding q/k/v", 2560, 2048, 512}, Shape{"E4B full q/k/v", 2560, 4096, 1024},
+                        Shape{"26B sliding q/k/v", 2816, 4096, 2048}}) {
+    const std::vector<uint32_t> outs = {s.q, s.kv, s.kv};
+    rt::cuda::BoundInstruction b[kCopies];
+    const CUdeviceptr x = h.upload(randomValues(size_t(64) * s.in, rng));
+    for (rt::cuda::BoundInstruction &copy : b) {
+      copy.in = {x};
+      copy.inWidth = {s.in};
+      copy.choices =
+          rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, s.in, {}), *h.env().kernels);
+      for (uint32_t out : outs) {
+        copy.weights.push_back(h.uploadBf16(randomValues(size_t(out) * s.in, rng, 0.05f)));
+        copy.out.push_back(h.poisoned(size_t(64) * out));
+        copy.outWidth.push_back(out);
+      }
+    }
+    for (uint32_t rows : {1u, 2u, 4u}) {
+      const double apart = h.medianMicroseconds(kRuns, [&](int r) {
+        const rt::cuda::BoundInstruction &c = b[r % kCopies];
+        for (size_t i = 0; i < outs.size(); ++i)
+          rt::cuda::runLinear(h.env(), {x, c.weights[i], 0, c.out[i], s.in, outs[i], {}, 0, &c.choices}, rows);
+      });
+      const double fused =
+          h.medianMicroseconds(kRuns, [&](int r) { rt::cuda::runMultiLinear(h.env(), b[r % kCopies], rows); });
+      const double bytes = 2.0 * s.in * (s.q + 2.0 * s.kv);
+      std::printf("%-22s %6u %14.1f %16.1f %10.0f\n", s.what, rows, apart, fused, bytes / fused / 1e3);
+    }
   }
 }
 

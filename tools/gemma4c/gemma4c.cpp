@@ -58,8 +58,8 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   compile->add_flag("--fuse", options.fuse,
                     "Run g4-fuse: post-norm + residual add (+ layer scalar) + RMSNorm, q/k RMSNorm + RoPE + value norm + KV write (one "
-                    "attention instruction), gate/up + gelu and the logit soft-cap become fused instructions "
-                    "(both backends run them)");
+                    "attention instruction), gate/up + gelu, the logit soft-cap and the q/k/v projections (one "
+                    "instruction) become fused instructions (both backends run them)");
   compile->add_flag("-q,--quiet", options.quiet, "No progress lines on stderr");
 
   CLI11_PARSE(app, argc, argv);

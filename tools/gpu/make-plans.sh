@@ -20,6 +20,8 @@ done
 "$gemma4c" compile test/models/dense --dummy-weights --arch "$arch" -q -o "$dir/dense.dummy.g4plan"
 # Attention shapes no real config has (group 1 at head_dim 256 and 512), for the kernel tests.
 "$gemma4c" compile test/gpu/attention-group1 --dummy-weights --arch "$arch" -q -o "$dir/attention-group1.g4plan"
+# head_dim 40 and 72 (not multiples of 16): the SIMT attention kernel, which no real config takes on sm_90a.
+"$gemma4c" compile test/gpu/attention-simt --dummy-weights --arch "$arch" -q -o "$dir/attention-simt.g4plan"
 for config in test/configs/*/; do
   name=$(basename "$config")
   "$gemma4c" compile "$config" --dummy-weights --fuse --arch "$arch" -q -o "$dir/$name.g4plan"

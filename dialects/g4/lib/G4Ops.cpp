@@ -413,6 +413,29 @@ LogicalResult GatedLinearOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// g4.multi_linear
+//===----------------------------------------------------------------------===//
+
+LogicalResult MultiLinearOp::verify() {
+  const size_t count = getWeights().size();
+  if (count < 2 || count > 3)
+    return emitOpError() << "expects 2 or 3 weights, found " << count;
+  if (getResults().size() != count)
+    return emitOpError() << "expects one result per weight (" << count << "), found " << getResults().size();
+  Type element = cast<ShapedType>(getWeights()[0].getType()).getElementType();
+  for (size_t i = 0; i < count; ++i) {
+    Value weight = getWeights()[i];
+    Type found = cast<ShapedType>(weight.getType()).getElementType();
+    if (found != element)
+      return emitOpError() << "expects weights of one element type " << element << ", found " << found
+                           << " for weights[" << i << "]";
+    if (failed(verifyProjection(*this, getInput(), "weights[" + std::to_string(i) + "]", weight, getResults()[i])))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // TableGen'd op definitions
 //===----------------------------------------------------------------------===//
 

@@ -1,15 +1,18 @@
 //===- G4KOps.cpp - verifiers of the g4k operations -------------*- C++ -*-===//
 //
 // A launch checks its own family, kernel and tile against the kernel
-// families (kernels/KernelFamilies.h) and its dispatch's architecture; a
-// dispatch then (region verifier) checks its body's shape and that its
-// launches cover every row count exactly once. Every error states what was expected and what was
-// found.
+// families (kernels/KernelFamilies.h), an attention launch against its
+// variant's instance for the op (kernels/AttentionVariants.h), and its
+// dispatch's architecture; a dispatch then (region verifier) checks its
+// body's shape and that its launches cover every row count exactly once (a
+// conditional launch's rows a second time, by the launch serving the rest).
+// Every error states what was expected and what was found.
 //
 //===----------------------------------------------------------------------===//
 
 #include "g4k/G4KDialect.h"
 
+#include "AttentionVariants.h"
 #include "GpuArch.h"
 #include "KernelFamilies.h"
 
@@ -30,11 +33,18 @@ using ::g4::kernels::FamilyRole;
 
 std::optional<FamilyRole> mlir::g4k::familyRoleOf(Operation *op) {
   return llvm::TypeSwitch<Operation *, std::optional<FamilyRole>>(op)
-      .Case<mlir::g4::LinearOp, mlir::g4::GatedLinearOp, mlir::g4::LmHeadOp, mlir::g4::MoeRouterOp>(
-          [](auto) { return FamilyRole::Linear; })
+      .Case<mlir::g4::LinearOp, mlir::g4::GatedLinearOp, mlir::g4::LmHeadOp, mlir::g4::MultiLinearOp,
+            mlir::g4::MoeRouterOp>([](auto) { return FamilyRole::Linear; })
       .Case([](mlir::g4::AttentionOp) { return FamilyRole::Attention; })
       .Case([](mlir::g4::MoeExpertsOp) { return FamilyRole::MoeExperts; })
       .Default([](Operation *) { return std::nullopt; });
+}
+
+// "rows 5 to 64" or "rows 65 and above".
+static std::string rowsText(LaunchOp launch) {
+  std::string text = "rows " + std::to_string(launch.getMinRows());
+  std::optional<uint64_t> last = launch.getMaxRows();
+  return text + (last ? " to " + std::to_string(*last) : " and above");
 }
 
 static std::string knownFamilies() {
@@ -77,15 +87,24 @@ LogicalResult DispatchOp::verifyRegions() {
   Operation *computation = getComputation();
   if (!computation || !familyRoleOf(computation))
     return emitOpError() << "expects its body to begin with a g4.linear, g4.gated_linear, g4.lm_head, "
-                            "g4.moe_router, g4.attention or g4.moe_experts"
+                            "g4.multi_linear, g4.moe_router, g4.attention or g4.moe_experts"
                          << (computation ? ", found " + computation->getName().getStringRef().str() : "");
   // Then the launches, then the yield: nothing else.
   int64_t next = 1;
   bool unbounded = false, launched = false;
+  LaunchOp conditional; // the last launch, while it has a condition
   for (Operation &op : llvm::drop_begin(body.without_terminator())) {
     auto launch = dyn_cast<LaunchOp>(op);
     if (!launch)
       return emitOpError() << "expects only g4k.launch after the g4 operation, found " << op.getName();
+    if (conditional) {
+      // The step the condition turned away falls through to this launch.
+      if (launch.getMinRows() != conditional.getMinRows() || launch.getMaxRows() != conditional.getMaxRows())
+        return launch.emitOpError() << "expects the rows of the conditional launch before it (" << rowsText(conditional)
+                                    << "), found " << rowsText(launch);
+      conditional = launch.getRowsPerTileAbove() ? launch : LaunchOp();
+      continue;
+    }
     if (unbounded)
       return launch.emitOpError() << "follows a launch that already serves every larger step";
     int64_t first = int64_t(launch.getMinRows());
@@ -98,7 +117,11 @@ LogicalResult DispatchOp::verifyRegions() {
     unbounded = !last;
     next = last ? int64_t(*last) + 1 : next;
     launched = true;
+    conditional = launch.getRowsPerTileAbove() ? launch : LaunchOp();
   }
+  if (conditional)
+    return conditional.emitOpError() << "is conditional but the last launch of " << rowsText(conditional)
+                                     << "; a launch without a condition must serve them otherwise";
   if (!launched)
     return emitOpError() << "has no g4k.launch";
   if (!unbounded)
@@ -118,6 +141,28 @@ LogicalResult DispatchOp::verifyRegions() {
 // g4k.launch
 //===----------------------------------------------------------------------===//
 
+// An attention launch runs its variant's instance for the op's head_dim and
+// group, with that instance's tile (the CUDA backend launches it so).
+static LogicalResult verifyAttentionInstance(LaunchOp launch, mlir::g4::AttentionOp op) {
+  namespace kn = ::g4::kernels;
+  const std::optional<kn::AttentionVariant> variant =
+      kn::attentionVariantOf(kn::findFamily(launch.getFamily().str())->family);
+  const uint32_t headDim = uint32_t(op.getHeadDim()), group = uint32_t(op.getNumHeads() / op.getNumKvHeads());
+  const std::vector<kn::AttentionVariant> variants = kn::attentionVariants(headDim, group);
+  if (!variant || llvm::find(variants, *variant) == variants.end())
+    return launch.emitOpError() << "family \"" << launch.getFamily() << "\" has no kernel for head_dim " << headDim
+                                << " and group " << group;
+  const kn::AttentionShape shape = kn::attentionShape(*variant, headDim, group);
+  if (launch.getKernel() != shape.name || launch.getTileTokens() != shape.tileTokens ||
+      launch.getTileRows() != shape.tileRows || launch.getSharedBytes() != shape.sharedBytes)
+    return launch.emitOpError() << "expects \"" << shape.name << "\" with tile_tokens " << shape.tileTokens
+                                << ", tile_rows " << shape.tileRows << " and shared_bytes " << shape.sharedBytes
+                                << " for head_dim " << headDim << " and group " << group << ", found \""
+                                << launch.getKernel() << "\" with " << launch.getTileTokens() << ", "
+                                << launch.getTileRows() << " and " << launch.getSharedBytes();
+  return success();
+}
+
 LogicalResult LaunchOp::verify() {
   const FamilyInfo *family = ::g4::kernels::findFamily(getFamily().str());
   if (!family)
@@ -135,9 +180,20 @@ LogicalResult LaunchOp::verify() {
   if (tiled && int64_t(getTileTokens()) < 1)
     return emitOpError() << "expects a tile of at least one token for family \"" << getFamily() << "\", found "
                          << int64_t(getTileTokens());
+  if (std::optional<uint64_t> above = getRowsPerTileAbove()) {
+    if (family->role != FamilyRole::Attention)
+      return emitOpError() << "family \"" << getFamily() << "\" cannot be conditional (rows_per_tile): only attention "
+                           << "launches have tiles of one sequence's tokens";
+    if (*above < 1)
+      return emitOpError() << "expects rows_per_tile > N with N >= 1, found 0";
+  }
   auto dispatch = cast<DispatchOp>((*this)->getParentOp());
-  if (Operation *computation = dispatch.getComputation(); computation && familyRoleOf(computation) != family->role)
+  Operation *computation = dispatch.getComputation();
+  if (computation && familyRoleOf(computation) != family->role)
     return emitOpError() << "family \"" << getFamily() << "\" cannot run " << computation->getName();
+  if (auto attention = dyn_cast_if_present<mlir::g4::AttentionOp>(computation))
+    if (failed(verifyAttentionInstance(*this, attention)))
+      return failure();
   if (const ::g4::kernels::GpuArch *arch = ::g4::kernels::findArch(dispatch.getArch().str());
       arch && int64_t(getSharedBytes()) > int64_t(arch->maxSharedBytes))
     return emitOpError() << "needs " << int64_t(getSharedBytes()) << " bytes of shared memory per block, " << arch->name

@@ -23,6 +23,29 @@ func.func @projection(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>) -> tensor<?
   return %y : tensor<?x128xf32>
 }
 
+// An attention's conditional launch ("if rows_per_tile > N") and the launch
+// serving the same rows otherwise.
+// CHECK-LABEL: func.func @attention
+// CHECK: g4.attention
+// CHECK-NEXT: g4k.launch "attention_mma" "g4k::attentionMma<256, 2, 8>" rows 1 and above if rows_per_tile > 16 {shared_bytes = 205312 : i64, tile_rows = 128 : i64, tile_tokens = 64 : i64}
+// CHECK-NEXT: g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 1 and above {shared_bytes = 144512 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}
+func.func @attention(%q: tensor<?x1024xf32>, %k: tensor<?x512xf32>, %pos: tensor<?xi32>) -> tensor<?x1024xf32> {
+  %o = g4k.dispatch "sm_90a"(%q, %pos, %k) : (tensor<?x1024xf32>, tensor<?xi32>, tensor<?x512xf32>)
+      -> tensor<?x1024xf32> {
+  ^bb0(%a: tensor<?x1024xf32>, %p: tensor<?xi32>, %b: tensor<?x512xf32>):
+    %r = g4.attention %a, %p, %b, %b {layer = 0 : i64, cache_layer = 0 : i64,
+           kind = #g4.attention_kind<full>, num_heads = 4 : i64, num_kv_heads = 2 : i64,
+           head_dim = 256 : i64, window = 0 : i64, scale = 1.0 : f32}
+        : tensor<?x1024xf32>, tensor<?xi32>, tensor<?x512xf32>, tensor<?x512xf32> -> tensor<?x1024xf32>
+    g4k.launch "attention_mma" "g4k::attentionMma<256, 2, 8>" rows 1 and above if rows_per_tile > 16
+        {shared_bytes = 205312 : i64, tile_rows = 128 : i64, tile_tokens = 64 : i64}
+    g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 1 and above
+        {shared_bytes = 144512 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}
+    g4k.yield %r : tensor<?x1024xf32>
+  }
+  return %o : tensor<?x1024xf32>
+}
+
 // CHECK-LABEL: func.func @moe_experts
 // CHECK: g4k.launch "moe_experts" "g4k::moeGateUp" rows 1 to 255
 // CHECK-NEXT: g4k.launch "moe_experts_cublaslt" "cublasLt" rows 256 and above

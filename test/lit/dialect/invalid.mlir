@@ -853,3 +853,42 @@ func.func @gated_linear_token_count(%x: tensor<4x64xf32>, %w: tensor<128x64xbf16
   %y = g4.gated_linear %x, %w, %w : tensor<4x64xf32>, tensor<128x64xbf16> -> tensor<2x128xf32>
   return
 }
+
+// -----
+
+// Sibling projections are 2 or 3 (an attention's q, k and v).
+func.func @multi_linear_one_weight(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>) {
+  // expected-error @+1 {{expects 2 or 3 weights, found 1}}
+  %y = g4.multi_linear %x, %w : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+// One result per weight.
+func.func @multi_linear_result_count(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>) {
+  // expected-error @+1 {{expects one result per weight (2), found 1}}
+  %y = g4.multi_linear %x, %w, %w : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<128x64xbf16> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+// The projections run as one product: their weights share an element type.
+func.func @multi_linear_weight_types_differ(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>,
+                                            %wk: tensor<32x64xf32>) {
+  // expected-error @+1 {{expects weights of one element type 'bf16', found 'f32' for weights[1]}}
+  %q, %k = g4.multi_linear %x, %wq, %wk
+      : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xf32> -> tensor<?x128xf32>, tensor<?x32xf32>
+  return
+}
+
+// -----
+
+// Each result is its weight's rows wide.
+func.func @multi_linear_result_width(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: tensor<32x64xbf16>) {
+  // expected-error @+1 {{result width 64 does not match weights[1] rows 32}}
+  %q, %k = g4.multi_linear %x, %wq, %wk
+      : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16> -> tensor<?x128xf32>, tensor<?x64xf32>
+  return
+}

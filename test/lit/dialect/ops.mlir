@@ -326,3 +326,22 @@ func.func @fused(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: tensor<64xbf16>
   %h = g4.gated_linear %normed, %gate, %up : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
   return %sum, %qr, %h : tensor<?x64xf32>, tensor<?x128xf32>, tensor<?x128xf32>
 }
+
+// -----
+
+// Sibling projections of one input: q, k and v, and the q, k pair of an
+// attention without v_proj.
+
+// CHECK-LABEL: func.func @multi_linear
+func.func @multi_linear(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: tensor<32x64xbf16>,
+                        %wv: tensor<32x64xbf16>)
+    -> (tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x128xf32>, tensor<?x32xf32>) {
+  // CHECK: %[[QKV:.+]]:3 = g4.multi_linear %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16>, tensor<32x64xbf16> -> tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+  %q, %k, %v = g4.multi_linear %x, %wq, %wk, %wv
+      : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16>, tensor<32x64xbf16>
+      -> tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+  // CHECK: %[[QK:.+]]:2 = g4.multi_linear %{{.+}}, %{{.+}}, %{{.+}} : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16> -> tensor<?x128xf32>, tensor<?x32xf32>
+  %q2, %k2 = g4.multi_linear %x, %wq, %wk
+      : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16> -> tensor<?x128xf32>, tensor<?x32xf32>
+  return %q, %k, %v, %q2, %k2 : tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x128xf32>, tensor<?x32xf32>
+}

@@ -5,6 +5,7 @@
 // RUN: g4-opt --split-input-file --g4-fuse="attention-prologue=false" %s | FileCheck %s --check-prefix=NO-PROLOGUE
 // RUN: g4-opt --split-input-file --g4-fuse="gated-linear=false" %s | FileCheck %s --check-prefix=NO-GATED
 // RUN: g4-opt --split-input-file --g4-fuse="softcap=false" %s | FileCheck %s --check-prefix=NO-SOFTCAP
+// RUN: g4-opt --split-input-file --g4-fuse="sibling-linear=false" %s | FileCheck %s --check-prefix=NO-SIBLING
 
 // The residual add and the whole-row norm that follows it fuse; the sum still
 // feeds the next residual connection.
@@ -551,4 +552,106 @@ func.func @softcap_twice(%x: tensor<?x64xf32>, %table: tensor<512x64xbf16>) -> t
   %l = g4.lm_head %x, %table {softcap = 30.0 : f32} : tensor<?x64xf32>, tensor<512x64xbf16> -> tensor<?x512xf32>
   %c = g4.softcap %l {cap = 10.0 : f32} : tensor<?x512xf32>
   return %c : tensor<?x512xf32>
+}
+
+// -----
+
+// An attention's q, k and v projections of one input become one op, where the
+// last of them was; the weight references between them stay.
+
+// CHECK-LABEL: func.func @sibling_linear_qkv(
+// CHECK-SAME: %[[X:.+]]: tensor<?x64xf32>, %[[WQ:.+]]: tensor<128x64xbf16>, %[[WK:.+]]: tensor<32x64xbf16>)
+// CHECK-NEXT: %[[WV:.+]] = g4.weight_ref @v_proj
+// CHECK-NEXT: %[[QKV:.+]]:3 = g4.multi_linear %[[X]], %[[WQ]], %[[WK]], %[[WV]] : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16>, tensor<32x64xbf16> -> tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+// CHECK-NEXT: return %[[QKV]]#0, %[[QKV]]#1, %[[QKV]]#2
+// NO-SIBLING-LABEL: func.func @sibling_linear_qkv(
+// NO-SIBLING-NOT: g4.multi_linear
+// NO-SIBLING: return
+module {
+  g4.weight @v_proj = "model.layers.0.self_attn.v_proj.weight" in "model.safetensors" at 0 : tensor<32x64xbf16>
+  func.func @sibling_linear_qkv(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: tensor<32x64xbf16>)
+      -> (tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
+    %q = g4.linear %x, %wq : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+    %k = g4.linear %x, %wk : tensor<?x64xf32>, tensor<32x64xbf16> -> tensor<?x32xf32>
+    %wv = g4.weight_ref @v_proj : tensor<32x64xbf16>
+    %v = g4.linear %x, %wv : tensor<?x64xf32>, tensor<32x64xbf16> -> tensor<?x32xf32>
+    return %q, %k, %v : tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+  }
+}
+
+// -----
+
+// A full layer with attention_k_eq_v has no v_proj: q and k fuse.
+
+// CHECK-LABEL: func.func @sibling_linear_qk(
+// CHECK-SAME: %[[X:.+]]: tensor<?x64xf32>, %[[WQ:.+]]: tensor<128x64xbf16>, %[[WK:.+]]: tensor<32x64xbf16>)
+// CHECK-NEXT: %[[QK:.+]]:2 = g4.multi_linear %[[X]], %[[WQ]], %[[WK]] : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16> -> tensor<?x128xf32>, tensor<?x32xf32>
+// CHECK-NEXT: return %[[QK]]#0, %[[QK]]#1, %[[QK]]#1
+func.func @sibling_linear_qk(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: tensor<32x64xbf16>)
+    -> (tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
+  %q = g4.linear %x, %wq : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+  %k = g4.linear %x, %wk : tensor<?x64xf32>, tensor<32x64xbf16> -> tensor<?x32xf32>
+  return %q, %k, %k : tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+}
+
+// -----
+
+// A KV-shared layer projects only q: nothing to fuse.
+
+// CHECK-LABEL: func.func @sibling_linear_alone
+// CHECK-NEXT: g4.linear
+// CHECK-NEXT: return
+func.func @sibling_linear_alone(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>) -> tensor<?x128xf32> {
+  %q = g4.linear %x, %wq : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+  return %q : tensor<?x128xf32>
+}
+
+// -----
+
+// A projection used before the last sibling keeps the projections apart (the
+// fused op would take the last one's place).
+
+// CHECK-LABEL: func.func @sibling_linear_used_before_last
+// CHECK-NOT: g4.multi_linear
+// CHECK: return
+func.func @sibling_linear_used_before_last(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>,
+                                           %wk: tensor<32x64xbf16>) -> (tensor<?x128xf32>, tensor<?x32xf32>) {
+  %q = g4.linear %x, %wq : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+  %q2 = g4.scale %q {factor = 2.0 : f32} : tensor<?x128xf32>
+  %k = g4.linear %x, %wk : tensor<?x64xf32>, tensor<32x64xbf16> -> tensor<?x32xf32>
+  return %q2, %k : tensor<?x128xf32>, tensor<?x32xf32>
+}
+
+// -----
+
+// Weights of different dtypes cannot share one product.
+
+// CHECK-LABEL: func.func @sibling_linear_weight_types_differ
+// CHECK-NOT: g4.multi_linear
+// CHECK: return
+func.func @sibling_linear_weight_types_differ(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>,
+                                              %wk: tensor<32x64xf32>) -> (tensor<?x128xf32>, tensor<?x32xf32>) {
+  %q = g4.linear %x, %wq : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+  %k = g4.linear %x, %wk : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+  return %q, %k : tensor<?x128xf32>, tensor<?x32xf32>
+}
+
+// -----
+
+// A gate/up pair becomes g4.gated_linear first; the one projection of the
+// same input left over stays a g4.linear.
+
+// CHECK-LABEL: func.func @sibling_linear_after_gated_linear(
+// CHECK-SAME: %[[X:.+]]: tensor<?x64xf32>, %[[G:.+]]: tensor<128x64xbf16>, %[[U:.+]]: tensor<128x64xbf16>, %[[W:.+]]: tensor<16x64xbf16>)
+// CHECK-NEXT: %[[H:.+]] = g4.gated_linear %[[X]], %[[G]], %[[U]]
+// CHECK-NEXT: %[[P:.+]] = g4.linear %[[X]], %[[W]]
+// CHECK-NEXT: return %[[H]], %[[P]]
+func.func @sibling_linear_after_gated_linear(%x: tensor<?x64xf32>, %gate: tensor<128x64xbf16>,
+                                             %up: tensor<128x64xbf16>, %w: tensor<16x64xbf16>)
+    -> (tensor<?x128xf32>, tensor<?x16xf32>) {
+  %g = g4.linear %x, %gate : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+  %u = g4.linear %x, %up : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
+  %h = g4.gelu_tanh_mul %g, %u : tensor<?x128xf32>
+  %p = g4.linear %x, %w : tensor<?x64xf32>, tensor<16x64xbf16> -> tensor<?x16xf32>
+  return %h, %p : tensor<?x128xf32>, tensor<?x16xf32>
 }

@@ -33,20 +33,55 @@ module @projection {
 
 // -----
 
-// Attention of head_dim 256 and 512: a launch per regime (decode, verify,
-// long prefill) with the tile; the architecture is the dispatch's.
+// Sibling projections: the dispatch binds the input and the three weights and
+// has the op's three results.
+
+// CHECK-LABEL: module @multi_linear {
+// CHECK: func.func @forward(%[[X:.+]]: tensor<?x64xf32>, %[[WQ:.+]]: tensor<128x64xbf16>, %[[WK:.+]]: tensor<32x64xbf16>, %[[WV:.+]]: tensor<32x64xbf16>)
+// CHECK: %[[QKV:.+]]:3 = g4k.dispatch "sm_90a"(%[[X]], %[[WQ]], %[[WK]], %[[WV]]) : (tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16>, tensor<32x64xbf16>) -> (tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
+// CHECK-NEXT: ^bb0(%[[A:.+]]: tensor<?x64xf32>, %[[B:.+]]: tensor<128x64xbf16>, %[[C:.+]]: tensor<32x64xbf16>, %[[D:.+]]: tensor<32x64xbf16>):
+// CHECK-NEXT: %[[R:.+]]:3 = g4.multi_linear %[[A]], %[[B]], %[[C]], %[[D]]
+// CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<1, g4k::PlainEpilogue>" rows 1 to 1 {tile_tokens = 1 : i64}
+// CHECK: g4k.launch "cublaslt_split" "cublasLt" rows 65 and above
+// CHECK-NEXT: g4k.yield %[[R]]#0, %[[R]]#1, %[[R]]#2 : tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+// CHECK: return %[[QKV]]#0, %[[QKV]]#1, %[[QKV]]#2
+module @multi_linear {
+  func.func @forward(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: tensor<32x64xbf16>, %wv: tensor<32x64xbf16>)
+      -> (tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
+    %q, %k, %v = g4.multi_linear %x, %wq, %wk, %wv
+        : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16>, tensor<32x64xbf16>
+        -> tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+    return %q, %k, %v : tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+  }
+}
+
+// -----
+
+// Attention of head_dim 256 and 512: per regime (decode, verify, long
+// prefill) the launches of its variants with their tiles, a conditional one
+// ("if rows_per_tile > 16") followed by the one serving the regime's other
+// steps; the architecture is the dispatch's.
 
 // CHECK-LABEL: module @attention
 // CHECK: g4k.dispatch "sm_90a"
 // CHECK: g4.attention
-// CHECK-NEXT: g4k.launch "attention" "g4k::attention<256, 2>" rows 1 to 4 {shared_bytes = 49408 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}
-// CHECK-NEXT: g4k.launch "attention" "g4k::attention<256, 2>" rows 5 to 64
-// CHECK-NEXT: g4k.launch "attention" "g4k::attention<256, 2>" rows 65 and above
+// CHECK-NEXT: g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 1 to 4 {shared_bytes = 144512 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}
+// CHECK-NEXT: g4k.launch "attention_mma" "g4k::attentionMma<256, 2, 8>" rows 5 to 64 if rows_per_tile > 16 {shared_bytes = 205312 : i64, tile_rows = 128 : i64, tile_tokens = 64 : i64}
+// CHECK-NEXT: g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 5 to 64
+// CHECK-NEXT: g4k.launch "attention_mma" "g4k::attentionMma<256, 2, 8>" rows 65 and above if rows_per_tile > 16
+// CHECK-NEXT: g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 65 and above
+// CHECK-NEXT: g4k.yield
 // CHECK: g4k.dispatch "sm_90a"
 // CHECK: g4.attention
-// CHECK-NEXT: g4k.launch "attention" "g4k::attention<512, 8>" rows 1 to 4 {shared_bytes = 98560 : i64, tile_rows = 16 : i64, tile_tokens = 2 : i64}
+// CHECK-NEXT: g4k.launch "attention_mma" "g4k::attentionMma<512, 8, 4>" rows 1 to 4 if rows_per_tile > 16 {shared_bytes = 206848 : i64, tile_rows = 64 : i64, tile_tokens = 8 : i64}
+// CHECK-NEXT: g4k.launch "attention_mma_decode" "g4k::attentionMma<512, 8, 1>" rows 1 to 4 {shared_bytes = 152192 : i64, tile_rows = 16 : i64, tile_tokens = 2 : i64}
 // SM80-LABEL: module @attention
 // SM80: g4k.dispatch "sm_80"
+// SM80: g4.attention
+// SM80-NEXT: g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 1 to 4
+// SM80-NEXT: g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 5 to 64
+// SM80-NEXT: g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 65 and above
+// SM80-NEXT: g4k.yield
 module @attention {
   func.func @forward(%q: tensor<?x1024xf32>, %k: tensor<?x512xf32>, %fq: tensor<?x4096xf32>,
                      %pos: tensor<?xi32>) -> (tensor<?x1024xf32>, tensor<?x4096xf32>) {

@@ -1,7 +1,8 @@
 // RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles %s | FileCheck %s
-// RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles="gemv-max-tokens=8 stacked-max-rows=32" %s | FileCheck %s --check-prefix=OPTS
+// RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles="gemv-max-tokens=8 stacked-max-rows=32 attention-tile-rows=32" %s | FileCheck %s --check-prefix=OPTS
 // RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles=arch=sm_80 %s | FileCheck %s --check-prefix=SM80
 // RUN: not g4-opt --split-input-file --g4-select-tiles=arch=sm_89 %s 2>&1 | FileCheck %s --check-prefix=SM89
+// RUN: not g4-opt --split-input-file --g4-select-tiles=arch=sm_89 %s 2>/dev/null | FileCheck %s --check-prefix=SM89IR
 // RUN: not g4-opt --g4-select-tiles=arch=sm_75 %s 2>&1 | FileCheck %s --check-prefix=ARCH
 
 // ARCH: error: g4-select-tiles: unknown arch 'sm_75' (supported: sm_80, sm_89, sm_90a, sm_100a)
@@ -43,6 +44,30 @@ module @projections {
 
 // -----
 
+// Sibling projections (q, k, v): Linear's choices, the GEMV then running over
+// their concatenated rows and the other paths one projection after the other.
+
+// CHECK-LABEL: module @multi_linear
+// CHECK: g4.multi_linear {{.*}}g4k.tiles = [
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<1, g4k::PlainEpilogue>", max_rows = 1 : i64, min_rows = 1 : i64, tile_tokens = 1 : i64},
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<2, g4k::PlainEpilogue>", max_rows = 2 : i64, min_rows = 2 : i64, tile_tokens = 2 : i64},
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
+// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
+// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
+// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 33 : i64},
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+module @multi_linear {
+  func.func @forward(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: tensor<32x64xbf16>, %wv: tensor<32x64xbf16>)
+      -> (tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
+    %q, %k, %v = g4.multi_linear %x, %wq, %wk, %wv
+        : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16>, tensor<32x64xbf16>
+        -> tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+    return %q, %k, %v : tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+  }
+}
+
+// -----
+
 // Input features not a multiple of 8 (splitMma's 16-byte loads): the stacked
 // split GEMM serves the verify regime.
 
@@ -59,21 +84,42 @@ module @odd_input {
 
 // -----
 
-// Attention of head_dim 256 (sliding, 2 query heads per KV head: tiles of 8
-// tokens) and 512 (full, 8 per KV head: tiles of 2 tokens) in the decode,
-// verify and long-prefill regimes, each tile's shared memory recorded; both
-// fit sm_90a's 227 KB and sm_80's 163 KB.
+// Attention of head_dim 256 (sliding, 2 query heads per KV head) and 512
+// (full, 8 per KV head) in the decode, verify and long-prefill regimes. On
+// sm_90a every variant fits: the tensor-core prefill tiles serve the steps
+// whose tiles average more than 16 query rows (rows_per_tile_above), the
+// decode blocks the others, and alone where no step can (decode at group 2:
+// 4 rows x 2). sm_80 (163 KB) lacks the prefill tiles' ~205 KB: the decode
+// blocks serve every step; sm_89 (99 KB) lacks both: the SIMT kernel does.
 
 // CHECK-LABEL: module @attention
 // CHECK: g4.attention {{.*}}g4k.tiles = [
-// CHECK-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 49408 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
-// CHECK-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", max_rows = 64 : i64, min_rows = 5 : i64, shared_bytes = 49408 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
-// CHECK-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", min_rows = 65 : i64, shared_bytes = 49408 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}]
+// CHECK-SAME: {family = "attention_mma_decode", kernel = "g4k::attentionMma<256, 2, 1>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 144512 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
+// CHECK-SAME: {family = "attention_mma", kernel = "g4k::attentionMma<256, 2, 8>", max_rows = 64 : i64, min_rows = 5 : i64, rows_per_tile_above = 16 : i64, shared_bytes = 205312 : i64, tile_rows = 128 : i64, tile_tokens = 64 : i64},
+// CHECK-SAME: {family = "attention_mma_decode", kernel = "g4k::attentionMma<256, 2, 1>", max_rows = 64 : i64, min_rows = 5 : i64, shared_bytes = 144512 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
+// CHECK-SAME: {family = "attention_mma", kernel = "g4k::attentionMma<256, 2, 8>", min_rows = 65 : i64, rows_per_tile_above = 16 : i64, shared_bytes = 205312 : i64, tile_rows = 128 : i64, tile_tokens = 64 : i64},
+// CHECK-SAME: {family = "attention_mma_decode", kernel = "g4k::attentionMma<256, 2, 1>", min_rows = 65 : i64, shared_bytes = 144512 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}]
 // CHECK: g4.attention {{.*}}g4k.tiles = [
-// CHECK-SAME: {family = "attention", kernel = "g4k::attention<512, 8>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 98560 : i64, tile_rows = 16 : i64, tile_tokens = 2 : i64},
-// CHECK-SAME: min_rows = 65 : i64, shared_bytes = 98560 : i64
+// CHECK-SAME: {family = "attention_mma", kernel = "g4k::attentionMma<512, 8, 4>", max_rows = 4 : i64, min_rows = 1 : i64, rows_per_tile_above = 16 : i64, shared_bytes = 206848 : i64, tile_rows = 64 : i64, tile_tokens = 8 : i64},
+// CHECK-SAME: {family = "attention_mma_decode", kernel = "g4k::attentionMma<512, 8, 1>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 152192 : i64, tile_rows = 16 : i64, tile_tokens = 2 : i64},
+// CHECK-SAME: min_rows = 65 : i64, shared_bytes = 152192 : i64, tile_rows = 16 : i64, tile_tokens = 2 : i64}]
+// With attention-tile-rows=32 no decode step of 8 rows x 2 can exceed it.
+// OPTS-LABEL: module @attention
+// OPTS: g4.attention {{.*}}g4k.tiles = [
+// OPTS-SAME: {family = "attention_mma_decode", kernel = "g4k::attentionMma<256, 2, 1>", max_rows = 8 : i64, min_rows = 1 : i64,
+// OPTS-SAME: {family = "attention_mma", kernel = "g4k::attentionMma<256, 2, 8>", max_rows = 32 : i64, min_rows = 9 : i64, rows_per_tile_above = 32 : i64,
 // SM80-LABEL: module @attention attributes {g4k.arch = "sm_80"}
-// SM80: kernel = "g4k::attention<512, 8>"
+// SM80: g4.attention {{.*}}g4k.tiles = [{family = "attention_mma_decode", kernel = "g4k::attentionMma<256, 2, 1>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 144512 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
+// SM80-SAME: {family = "attention_mma_decode", kernel = "g4k::attentionMma<256, 2, 1>", max_rows = 64 : i64, min_rows = 5 : i64,
+// SM80-SAME: {family = "attention_mma_decode", kernel = "g4k::attentionMma<256, 2, 1>", min_rows = 65 : i64,
+// SM80: g4.attention {{.*}}g4k.tiles = [{family = "attention_mma_decode", kernel = "g4k::attentionMma<512, 8, 1>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 152192 : i64, tile_rows = 16 : i64, tile_tokens = 2 : i64},
+// SM89IR-LABEL: module @attention attributes {g4k.arch = "sm_89"}
+// SM89IR: g4.attention {{.*}}g4k.tiles = [
+// SM89IR-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 49408 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
+// SM89IR-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", max_rows = 64 : i64, min_rows = 5 : i64,
+// SM89IR-SAME: {family = "attention", kernel = "g4k::attention<256, 2>", min_rows = 65 : i64,
+// SM89IR: g4.attention {{.*}}g4k.tiles = [
+// SM89IR-SAME: {family = "attention", kernel = "g4k::attention<512, 8>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 98560 : i64, tile_rows = 16 : i64, tile_tokens = 2 : i64},
 module @attention {
   func.func @forward(%q: tensor<?x1024xf32>, %k: tensor<?x512xf32>, %fq: tensor<?x4096xf32>, %fk: tensor<?x512xf32>,
                      %pos: tensor<?xi32>) -> (tensor<?x1024xf32>, tensor<?x4096xf32>) {
@@ -91,14 +137,18 @@ module @attention {
 
 // -----
 
-// A head_dim-512 layer with 32 query heads per KV head takes 32-row tiles:
-// 131328 bytes of shared memory fit sm_90a (227 KB) and sm_80 (163 KB), not
-// sm_89 (99 KB), where the op is rejected.
+// A head_dim-512 layer with 32 query heads per KV head: no decode blocks
+// (16 rows); on sm_90a the prefill tiles (64 rows, 2 tokens) serve every
+// step. The SIMT kernel's 32-row tiles (131328 bytes) fit sm_80 (163 KB),
+// not sm_89 (99 KB), where the op is rejected.
 
 // CHECK-LABEL: module @wide_group
-// CHECK: kernel = "g4k::attention<512, 32>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 131328 : i64, tile_rows = 32 : i64, tile_tokens = 1 : i64
+// CHECK: g4.attention {{.*}}g4k.tiles = [
+// CHECK-SAME: {family = "attention_mma", kernel = "g4k::attentionMma<512, 32, 4>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 206848 : i64, tile_rows = 64 : i64, tile_tokens = 2 : i64},
+// CHECK-SAME: {family = "attention_mma", kernel = "g4k::attentionMma<512, 32, 4>", max_rows = 64 : i64, min_rows = 5 : i64,
+// CHECK-SAME: {family = "attention_mma", kernel = "g4k::attentionMma<512, 32, 4>", min_rows = 65 : i64,
 // SM80-LABEL: module @wide_group
-// SM80: shared_bytes = 131328 : i64
+// SM80: kernel = "g4k::attention<512, 32>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 131328 : i64, tile_rows = 32 : i64, tile_tokens = 1 : i64
 // SM89: error: 'g4.attention' op needs 131328 bytes of shared memory per block for g4k::attention<512, 32> in the decode regime; sm_89 allows 101376
 module @wide_group {
   func.func @forward(%q: tensor<?x16384xf32>, %k: tensor<?x512xf32>, %pos: tensor<?xi32>) -> tensor<?x16384xf32> {
@@ -131,6 +181,24 @@ module @moe {
         : tensor<?x64xf32>, tensor<?x8xf32>, tensor<?x8xi32>, tensor<16x64x64xbf16>, tensor<16x64x32xbf16>
           -> tensor<?x64xf32>
     return %y : tensor<?x64xf32>
+  }
+}
+
+// -----
+
+// head_dim 40, a multiple of 8 but not of 16 (the tensor cores' k step): the
+// SIMT kernel, on sm_90a too.
+
+// CHECK-LABEL: module @simt_head_dim
+// CHECK: g4.attention {{.*}}g4k.tiles = [
+// CHECK-SAME: {family = "attention", kernel = "g4k::attention<40, 2>", max_rows = 4 : i64, min_rows = 1 : i64, shared_bytes = 7936 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64},
+module @simt_head_dim {
+  func.func @forward(%q: tensor<?x80xf32>, %k: tensor<?x40xf32>, %pos: tensor<?xi32>) -> tensor<?x80xf32> {
+    %o = g4.attention %q, %pos, %k, %k {layer = 0 : i64, cache_layer = 0 : i64,
+           kind = #g4.attention_kind<full>, num_heads = 2 : i64, num_kv_heads = 1 : i64,
+           head_dim = 40 : i64, window = 0 : i64, scale = 1.0 : f32}
+        : tensor<?x80xf32>, tensor<?xi32>, tensor<?x40xf32>, tensor<?x40xf32> -> tensor<?x80xf32>
+    return %o : tensor<?x80xf32>
   }
 }
 

@@ -1,6 +1,7 @@
 // Plan loading: identifier, structure, schema version, then meaning; each
 // failure's message names the file and what is wrong.
 #include "TestPlan.h"
+#include "TileChoices.h"
 #include "io/Error.h"
 #include "plan/PlanFile.h"
 
@@ -193,6 +194,79 @@ TEST(PlanLoader, RejectsKernelChoicesOverlappingOrOfOtherFamilies) {
   EXPECT_EQ(loadError(unknown), unknown.string() +
                                     ": program 'forward' instruction 1 (Linear): kernels[0]: unknown kernel family "
                                     "'cutlass' (recompile the plan with gemma4c compile --arch)");
+}
+
+// A CUDA plan's attention of one head of 16 per KV head over the embeddings, with `choices`.
+std::filesystem::path writeCudaAttentionPlan(const TempDir &dir, const std::vector<TestKernelChoice> &choices) {
+  PlanBuilder b(TestModelInfo{});
+  const uint32_t table = b.weight("embed", {16, 16}, randomValues(256, 1));
+  const uint32_t x = b.buffer("x", 16), o = b.buffer("o", 16);
+  b.emit(plan::CreateEmbed(b.fbb(), 1.0f), {b.tokenIds()}, {x}, {table});
+  b.emit(plan::CreateAttention(b.fbb(), 0, 0, AttentionKind::Full, 1, 1, 16, 0, 1.0f, true), {x, b.positions(), x, x},
+         {o}, {}, choices);
+  b.setLogits(o);
+  b.kvLayer(AttentionKind::Full, 16, 1, 0, 0);
+  b.kernelImage("sm_90a");
+  return b.write(dir.path());
+}
+
+// What g4-select-tiles chooses for sm_90a: the tensor-core decode blocks, and
+// above 4 rows the prefill tiles where the step's tiles average more than 16 rows.
+std::vector<TestKernelChoice> selectedAttentionChoices() {
+  std::vector<TestKernelChoice> choices;
+  for (const kernels::KernelChoiceSpec &c : kernels::attentionChoices(16, 1, 232448, {}))
+    choices.push_back({c.minRows, c.maxRows, std::string(kernels::familyInfo(c.family).name), c.kernel, c.tileTokens,
+                       c.tileRows, c.sharedBytes, c.rowsPerTileAbove});
+  return choices;
+}
+
+TEST(PlanLoader, LoadsAttentionChoicesOfSelectTiles) {
+  TempDir dir;
+  const std::vector<TestKernelChoice> choices = selectedAttentionChoices();
+  ASSERT_EQ(choices.size(), 5u);
+  EXPECT_EQ(choices[1].family, "attention_mma");
+  EXPECT_EQ(choices[1].rowsPerTileAbove, 16u);
+  PlanFile plan(writeCudaAttentionPlan(dir, choices));
+  EXPECT_EQ(plan.program("forward").instructions()->Get(1)->kernels()->size(), 5u);
+}
+
+TEST(PlanLoader, RejectsAttentionChoiceOfAnotherInstance) {
+  TempDir dir;
+  std::vector<TestKernelChoice> choices = selectedAttentionChoices();
+  choices[0].kernel = "g4k::attentionMma<16, 1, 8>"; // the prefill tiles' kernel under the decode family
+  const auto path = writeCudaAttentionPlan(dir, choices);
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 1 (Attention): kernels[0]: expects "
+                                             "'g4k::attentionMma<16, 1, 1>' with tile_tokens 16, tile_rows 16 and "
+                                             "shared_bytes 13952 for head_dim 16 and group 1, found "
+                                             "'g4k::attentionMma<16, 1, 8>' with 16, 16 and 13952 (recompile the plan "
+                                             "with gemma4c compile --arch)");
+}
+
+TEST(PlanLoader, RejectsConditionalAttentionChoiceWithoutAlternative) {
+  TempDir dir;
+  std::vector<TestKernelChoice> choices = selectedAttentionChoices();
+  choices.pop_back(); // the decode blocks that serve rows 65 and above otherwise
+  const auto last = writeCudaAttentionPlan(dir, choices);
+  EXPECT_EQ(loadError(last), last.string() + ": program 'forward' instruction 1 (Attention): kernels[3]: has "
+                                             "rows_per_tile_above, but no choice after it serves the other steps of "
+                                             "rows 65 and above (recompile the plan with gemma4c compile --arch)");
+  choices = selectedAttentionChoices();
+  choices.erase(choices.begin() + 2); // rows 5 to 64 otherwise
+  const auto other = writeCudaAttentionPlan(dir, choices);
+  EXPECT_EQ(loadError(other), other.string() + ": program 'forward' instruction 1 (Attention): kernels[2]: serves "
+                                               "rows 65 and above, but the choice before it, with "
+                                               "rows_per_tile_above, serves rows 5 to 64: its other steps need a "
+                                               "choice of the same rows (recompile the plan with gemma4c compile "
+                                               "--arch)");
+}
+
+TEST(PlanLoader, RejectsConditionalProjectionChoice) {
+  TempDir dir;
+  const TestKernelChoice conditional{1, kUnbounded, "cublaslt_split", "cublasLt", 0, 0, 0, 16};
+  const auto path = writeCudaPlan(dir, {conditional, {1, kUnbounded, "cublaslt_split", "cublasLt"}});
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 1 (Linear): kernels[0]: "
+                                             "rows_per_tile_above is set, but only attention choices have tiles of one "
+                                             "sequence's tokens");
 }
 
 TEST(PlanLoader, RejectsLinearWidthMismatch) {
@@ -405,6 +479,56 @@ TEST(PlanLoader, RejectsGatedLinearUpOfOtherShape) {
   EXPECT_EQ(loadError(path), path.string() +
                                  ": program 'forward' instruction 1 (GatedLinear): weights[1] 'up' shape [6, 8] "
                                  "must be [6, 16] (the shape of the gate, weights[0])");
+}
+
+TEST(PlanLoader, LoadsMultiLinear) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t wq = b.weight("q_proj", {8, 16}, randomValues(128, 2));
+    const uint32_t wk = b.weight("k_proj", {4, 16}, randomValues(64, 3));
+    const uint32_t wv = b.weight("v_proj", {4, 16}, randomValues(64, 4));
+    const uint32_t q = b.buffer("q", 8), k = b.buffer("k", 4), v = b.buffer("v", 4);
+    b.emit(plan::CreateMultiLinear(b.fbb()), {2}, {q, k, v}, {wq, wk, wv});
+    b.emit(plan::CreateMultiLinear(b.fbb()), {2}, {q, k}, {wq, wk});
+  });
+  EXPECT_EQ(PlanFile(path).program("forward").instructions()->size(), 3u);
+}
+
+TEST(PlanLoader, RejectsMultiLinearWeightOfOtherInputWidth) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t wq = b.weight("q_proj", {8, 16}, randomValues(128, 2));
+    const uint32_t wk = b.weight("k_proj", {4, 12}, randomValues(48, 3));
+    const uint32_t q = b.buffer("q", 8), k = b.buffer("k", 4);
+    b.emit(plan::CreateMultiLinear(b.fbb()), {2}, {q, k}, {wq, wk});
+  });
+  EXPECT_EQ(loadError(path), path.string() +
+                                 ": program 'forward' instruction 1 (MultiLinear): weights[1] 'k_proj' shape [4, 12] "
+                                 "must have 16 columns (those of weights[0])");
+}
+
+TEST(PlanLoader, RejectsMultiLinearWithoutOneOutputPerWeight) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t wq = b.weight("q_proj", {8, 16}, randomValues(128, 2));
+    const uint32_t wk = b.weight("k_proj", {4, 16}, randomValues(64, 3));
+    const uint32_t q = b.buffer("q", 8);
+    b.emit(plan::CreateMultiLinear(b.fbb()), {2}, {q}, {wq, wk});
+  });
+  EXPECT_EQ(loadError(path), path.string() +
+                                 ": program 'forward' instruction 1 (MultiLinear): expects 1 inputs, 2 outputs and 2 "
+                                 "weights, found 1, 1 and 2");
+}
+
+TEST(PlanLoader, RejectsMultiLinearOfOneWeight) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t wq = b.weight("q_proj", {8, 16}, randomValues(128, 2));
+    const uint32_t q = b.buffer("q", 8);
+    b.emit(plan::CreateMultiLinear(b.fbb()), {2}, {q}, {wq});
+  });
+  EXPECT_EQ(loadError(path),
+            path.string() + ": program 'forward' instruction 1 (MultiLinear): expects 2 or 3 weights, found 1");
 }
 
 TEST(PlanLoader, RejectsLmHeadNegativeSoftcap) {

@@ -71,8 +71,8 @@ void PlanBuilder::emitRaw(plan::Op type, flatbuffers::Offset<void> op, const std
                           const std::vector<TestKernelChoice> &choices) {
   std::vector<flatbuffers::Offset<plan::KernelChoice>> kernels;
   for (const TestKernelChoice &c : choices)
-    kernels.push_back(
-        plan::CreateKernelChoiceDirect(fbb_, c.minRows, c.maxRows, c.family.c_str(), c.kernel.c_str(), c.tileTokens));
+    kernels.push_back(plan::CreateKernelChoiceDirect(fbb_, c.minRows, c.maxRows, c.family.c_str(), c.kernel.c_str(),
+                                                     c.tileTokens, c.tileRows, c.sharedBytes, c.rowsPerTileAbove));
   instructions_.push_back(plan::CreateInstruction(fbb_, type, op, fbb_.CreateVector(inputs), fbb_.CreateVector(outputs),
                                                   fbb_.CreateVector(weights),
                                                   choices.empty() ? 0 : fbb_.CreateVector(kernels)));

@@ -47,7 +47,7 @@ struct TestModelInfo {
 struct TestKernelChoice {
   uint32_t minRows, maxRows;
   std::string family, kernel;
-  uint32_t tileTokens = 0;
+  uint32_t tileTokens = 0, tileRows = 0, sharedBytes = 0, rowsPerTileAbove = 0;
 };
 
 // Builds a plan with one program, "forward", whose buffers 0 and 1 are the

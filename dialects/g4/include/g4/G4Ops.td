@@ -512,6 +512,30 @@ def G4_GatedLinearOp : G4_PureOp<"gated_linear", [AllTypesMatch<["gate_weight", 
   let hasVerifier = 1;
 }
 
+def G4_MultiLinearOp : G4_PureOp<"multi_linear"> {
+  let summary = "sibling projections of one input, one result per weight";
+  let description = [{
+    `results[i] = x @ weights[i]^T`: the `g4.linear`s of one input, e.g. an
+    attention's q, k and v projections (q and k where `attention_k_eq_v` has
+    no v_proj), which a backend runs as one product over their concatenated
+    output rows. The weights are the checkpoint's own [out_i, H] tensors (no
+    repacking). Invariants: 2 or 3 weights of one element type, each 2-D
+    [out_i, H]; the input width is H; one result per weight, of width out_i.
+
+    ```mlir
+    %q, %k, %v = g4.multi_linear %x, %wq, %wk, %wv
+        : tensor<?x64xf32>, tensor<64x64xbf16>, tensor<32x64xbf16>, tensor<32x64xbf16>
+        -> tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+    ```
+  }];
+  let arguments = (ins G4_Activation:$input, Variadic<G4_WeightTensor>:$weights);
+  let results = (outs Variadic<G4_Activation>:$results);
+  let assemblyFormat = [{
+    $input `,` $weights attr-dict `:` type($input) `,` type($weights) `->` type($results)
+  }];
+  let hasVerifier = 1;
+}
+
 } // opDocGroup OpGroupFused
 
 #endif // G4_OPS_TD

@@ -27,9 +27,10 @@ def G4K_DispatchOp : G4K_Op<"dispatch", [IsolatedFromAbove]> {
     `g4k.yield` of the operation's results, which become the dispatch's.
     Invariants: `arch` is a supported architecture; the body's arguments
     have the bindings' types; the launches, in order, cover rows 1, 2, ...
-    without gap or overlap, the last one every larger step; every launch's
-    family serves the operation, and its tile fits the architecture's
-    shared memory.
+    without gap or overlap, the last one every larger step, except that a
+    conditional launch (`if rows_per_tile > N`) is followed by the launch
+    that serves the same rows otherwise; every launch's family serves the
+    operation, and its tile fits the architecture's shared memory.
 
     ```mlir
     %y = g4k.dispatch "sm_90a" (%x, %w) : (tensor<?x64xf32>, tensor<128x64xbf16>) -> tensor<?x128xf32> {
@@ -68,21 +69,30 @@ def G4K_LaunchOp : G4K_Op<"launch", [HasParent<"DispatchOp">]> {
     or, for a library family, the library (`cublasLt`). Tile parameters, 0
     where the family has none: `tile_tokens` (tokens per block: the GEMV
     variant, the attention tile), `tile_rows` (query rows per attention
-    block) and `shared_bytes` (dynamic shared memory per block).
+    block) and `shared_bytes` (dynamic shared memory per block). An
+    attention launch may be conditional, `if rows_per_tile > N`: it serves a
+    step only when the step's query rows (rows x group) exceed N per tile
+    of `tile_tokens` of one sequence's tokens, the next launch the others.
     Invariants: the family is known, serves the dispatch's operation and
     names the kernel; 1 <= min_rows <= max_rows; GEMV and attention launches
-    have a tile; shared_bytes fits the dispatch's architecture.
+    have a tile; an attention launch is the instance of its variant for the
+    operation's head_dim and group, with that instance's tile; only
+    attention launches are conditional; shared_bytes fits the dispatch's
+    architecture.
 
     ```mlir
-    g4k.launch "attention" "g4k::attention<256, 2>" rows 5 to 64
-        {shared_bytes = 50944 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}
+    g4k.launch "attention_mma" "g4k::attentionMma<256, 2, 8>" rows 5 to 64 if rows_per_tile > 16
+        {shared_bytes = 205312 : i64, tile_rows = 128 : i64, tile_tokens = 64 : i64}
+    g4k.launch "attention_mma_decode" "g4k::attentionMma<256, 2, 1>" rows 5 to 64
+        {shared_bytes = 144512 : i64, tile_rows = 16 : i64, tile_tokens = 8 : i64}
     ```
   }];
   let arguments = (ins StrAttr:$family, StrAttr:$kernel, I64Attr:$min_rows, OptionalAttr<I64Attr>:$max_rows,
                        DefaultValuedAttr<I64Attr, "0">:$tile_tokens, DefaultValuedAttr<I64Attr, "0">:$tile_rows,
-                       DefaultValuedAttr<I64Attr, "0">:$shared_bytes);
+                       DefaultValuedAttr<I64Attr, "0">:$shared_bytes, OptionalAttr<I64Attr>:$rows_per_tile_above);
   let assemblyFormat = [{
-    $family $kernel `rows` $min_rows (`to` $max_rows^):(`and` `above`)? attr-dict
+    $family $kernel `rows` $min_rows (`to` $max_rows^):(`and` `above`)?
+    (`if` `rows_per_tile` ` ` `>` $rows_per_tile_above^)? attr-dict
   }];
   let hasVerifier = 1;
 }
