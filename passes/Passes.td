@@ -40,6 +40,47 @@ def StripMultimodalPass : Pass<"g4-strip-multimodal", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::g4::G4Dialect"];
 }
 
+def ShardPass : Pass<"g4-shard", "mlir::ModuleOp"> {
+  let summary = "splits the model over tensor-parallel ranks (Megatron-style) with collectives";
+  let description = [{
+    Rewrites `@forward` into the program every one of `ranks` ranks runs on
+    its own weight parts (module attribute `g4.tensor_parallel`); the weight
+    parts are recorded on each `g4.weight` (`shard_dim`, `shard_parts`), so
+    a plan names byte ranges of the unchanged checkpoint.
+    - Attention: q/k/v projections column-parallel by heads (the per-head
+      norms and RoPE between them and `g4.attention` follow); KV heads split
+      across ranks, or replicated when there are fewer KV heads than ranks
+      (each rank keeps the KV head of its query heads); the output
+      projection row-parallel, followed by `g4.all_reduce`.
+    - MLP: gate/up projections of a `g4.gelu_tanh_mul` column-parallel, the
+      projection of its product row-parallel, then `g4.all_reduce`.
+    - MoE: the experts split across ranks (`experts_sharded`); the router
+      stays whole, so every rank routes identically; `g4.all_reduce` after.
+    - Embeddings vocabulary-parallel (`vocab_sharded`, then `g4.all_reduce`);
+      `g4.lm_head` vocabulary-parallel, followed by `g4.all_gather` (a
+      soft-cap stays after the gather).
+    - Everything else (norms, router, per-layer-input path) is replicated.
+    Head, KV-head, intermediate, expert and vocabulary counts must divide
+    evenly; the error names the layer and the count.
+
+    ```mlir
+    %q = g4.linear %x, %wq : tensor<?x64xf32>, tensor<64x64xbf16> -> tensor<?x64xf32>
+    ... g4.attention %q ... {num_heads = 4, num_kv_heads = 2} ...
+    %o = g4.linear %a, %wo : tensor<?x64xf32>, tensor<64x64xbf16> -> tensor<?x64xf32>
+    -> (ranks = 2)
+    %q = g4.linear %x, %wq : tensor<?x64xf32>, tensor<32x64xbf16> -> tensor<?x32xf32>
+    ... g4.attention %q ... {num_heads = 2, num_kv_heads = 1} ...
+    %p = g4.linear %a, %wo : tensor<?x32xf32>, tensor<64x32xbf16> -> tensor<?x64xf32>
+    %o = g4.all_reduce %p : tensor<?x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"ranks", "ranks", "int64_t", /*default=*/"2",
+           "tensor-parallel ranks (GPUs) the model is split over">,
+  ];
+  let dependentDialects = ["mlir::g4::G4Dialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Fusion
 //===----------------------------------------------------------------------===//

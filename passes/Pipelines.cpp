@@ -14,6 +14,8 @@ void buildTextPipeline(OpPassManager &pm, const TextPipelineOptions &options) {
     pm.addPass(createStripMultimodalPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  if (options.tensorParallel > 1) // before fusion: the collectives sit between ops g4-fuse would merge
+    pm.addPass(createShardPass(ShardPassOptions{options.tensorParallel}));
   if (options.fuse)
     pm.addPass(createFusePass());
   PlanKvPassOptions kv;
@@ -32,7 +34,7 @@ void buildTextPipeline(OpPassManager &pm, const TextPipelineOptions &options) {
 void registerG4Pipelines() {
   PassPipelineRegistration<TextPipelineOptions>("g4-text-pipeline",
                                                 "prepares an imported module for text-only serving: strip multimodal "
-                                                "towers, cse, canonicalize, optionally fuse, plan the KV cache, "
+                                                "towers, cse, canonicalize, optionally shard and fuse, plan the KV cache, "
                                                 "and for an arch choose and lower the kernels",
                                                 buildTextPipeline);
 }

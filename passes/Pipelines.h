@@ -23,6 +23,9 @@ struct TextPipelineOptions : PassPipelineOptions<TextPipelineOptions> {
   Option<double> slidingFullRatio{*this, "sliding-full-ratio",
                                   llvm::cl::desc("sliding:full KV pool token ratio; 0 picks the per-model default"),
                                   llvm::cl::init(0.0)};
+  Option<int64_t> tensorParallel{*this, "tp",
+                                 llvm::cl::desc("tensor-parallel ranks to split the model over (g4-shard); 1: none"),
+                                 llvm::cl::init(1)};
   // Off by default for now: both backends run the fused instructions, but the
   // import tests check the unfused graph; the default flips with them.
   Option<bool> fuse{*this, "fuse",

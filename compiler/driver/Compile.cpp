@@ -91,6 +91,7 @@ void compile(const CompileOptions &options) {
   pipeline.stripMultimodal = options.stripMultimodal;
   pipeline.kvPageSize = options.kvPageSize;
   pipeline.slidingFullRatio = options.slidingFullRatio;
+  pipeline.tensorParallel = options.tensorParallel;
   pipeline.fuse = options.fuse;
   pipeline.arch = options.arch;
   pipeline.gemvMaxTokens = options.gemvMaxTokens;

@@ -18,6 +18,7 @@ struct CompileOptions {
   bool dummyWeights = false; // config.json only; the runtime generates the weights
   uint32_t kvPageSize = 16;
   double slidingFullRatio = 0; // 0: the per-model default of g4-plan-kv
+  uint32_t tensorParallel = 1; // ranks the model is split over (g4-shard)
   bool fuse = false;           // run g4-fuse (fused instructions; the CPU backend runs them)
   std::string arch;            // GPU target of the plan's CUDA kernels ("sm_90a", ...); empty: none
   uint32_t gemvMaxTokens = 4;  // with arch: projections of up to this many rows run the GEMV kernel

@@ -48,6 +48,8 @@ public:
       return module_.emitError("no KV-cache plan (g4.kv): run g4-plan-kv before emitting"), mlir::failure();
     checkpoint_ = attr<mlir::StringAttr>("g4.checkpoint").str();
     dummyWeights_ = module_->hasAttr("g4.dummy_weights");
+    if (auto tp = attr<mlir::IntegerAttr>("g4.tensor_parallel"))
+      ranks_ = tp.getInt();
     if (mlir::failed(program(forward)))
       return mlir::failure();
 
@@ -63,9 +65,9 @@ public:
     std::vector<flatbuffers::Offset<fb::KernelImage>> kernels;
     if (options_.kernels)
       kernels = writeKernelImages(fbb_, *options_.kernels);
-    auto root = fb::CreatePlanDirect(fbb_, kSchemaVersion, "gemma4c 0.1", model,
-                                     relative.empty() ? "." : relative.c_str(), &files, &weights_, &programs_, kv,
-                                     tokenizer, generation, dummyWeights_, options_.kernels ? &kernels : nullptr);
+    auto root = fb::CreatePlanDirect(
+        fbb_, kSchemaVersion, "gemma4c 0.1", model, relative.empty() ? "." : relative.c_str(), &files, &weights_,
+        &programs_, kv, tokenizer, generation, dummyWeights_, options_.kernels ? &kernels : nullptr, uint32_t(ranks_));
     fb::FinishPlanBuffer(fbb_, root);
     return std::vector<uint8_t>(fbb_.GetBufferPointer(), fbb_.GetBufferPointer() + fbb_.GetSize());
   }
@@ -140,9 +142,32 @@ private:
     if (newFile && !dummyWeights_) // dummy weights have no file; their index stays 0
       fileOrder_.push_back(file);
     std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    std::vector<fb::WeightSlice> slices = slicesOf(decl);
+    const uint64_t size = bytesOf(type) * (decl.getShardParts() ? *decl.getShardParts() : 1);
     weights_.push_back(fb::CreateWeightDirect(fbb_, decl.getTensorName().str().c_str(), fileIt->second,
-                                              decl.getOffset(), bytesOf(type), dtypeOf(type.getElementType()), &shape));
+                                              decl.getOffset(), size, dtypeOf(type.getElementType()), &shape,
+                                              slices.empty() ? nullptr : &slices));
     return it->second;
+  }
+
+  // Each rank's byte runs of a weight split by g4-shard: part p of dim d is,
+  // in every index of the dims before d, one run of the part's bytes.
+  std::vector<fb::WeightSlice> slicesOf(mlir::g4::WeightOp decl) {
+    if (!decl.getShardDim())
+      return {};
+    auto type = mlir::cast<mlir::RankedTensorType>(decl.getType());
+    const int64_t dim = *decl.getShardDim(), parts = *decl.getShardParts();
+    uint64_t runs = 1, runBytes = bytesOf(type);
+    for (int64_t d = 0; d < dim; ++d) {
+      runs *= uint64_t(type.getDimSize(d));
+      runBytes /= uint64_t(type.getDimSize(d));
+    }
+    std::vector<fb::WeightSlice> slices;
+    for (int64_t rank = 0; rank < ranks_; ++rank) {
+      const uint64_t part = uint64_t(rank * parts / ranks_);
+      slices.emplace_back(uint64_t(decl.getOffset()) + part * runBytes, runBytes, runBytes * uint64_t(parts), runs);
+    }
+    return slices;
   }
 
   uint32_t buffer(mlir::Value v, const std::string &name) {
@@ -229,7 +254,7 @@ private:
     auto f = [](llvm::APFloat v) { return v.convertToFloat(); };
     return llvm::TypeSwitch<mlir::Operation *, mlir::FailureOr<Params>>(&op)
         .Case([&](mlir::g4::EmbedOp o) {
-          return Params{fb::Op::Embed, fb::CreateEmbed(fbb_, f(o.getScale())).Union()};
+          return Params{fb::Op::Embed, fb::CreateEmbed(fbb_, f(o.getScale()), o.getVocabSharded()).Union()};
         })
         .Case([&](mlir::g4::LinearOp) {
           return Params{fb::Op::Linear, fb::CreateLinear(fbb_).Union()};
@@ -286,8 +311,9 @@ private:
         .Case([&](mlir::g4::MoeExpertsOp o) {
           auto shape = mlir::cast<mlir::RankedTensorType>(o.getDown().getType()).getShape();
           auto topK = mlir::cast<mlir::RankedTensorType>(o.getRouteIds().getType()).getDimSize(1);
-          return Params{fb::Op::MoeExperts,
-                        fb::CreateMoeExperts(fbb_, u32(shape[0]), u32(topK), u32(shape[2])).Union()};
+          return Params{
+              fb::Op::MoeExperts,
+              fb::CreateMoeExperts(fbb_, u32(shape[0]), u32(topK), u32(shape[2]), o.getExpertsSharded()).Union()};
         })
         .Case([&](mlir::g4::LayerScalarOp) {
           return Params{fb::Op::LayerScalar, fb::CreateLayerScalar(fbb_).Union()};
@@ -311,6 +337,12 @@ private:
         .Case([&](mlir::g4::MultiLinearOp) {
           return Params{fb::Op::MultiLinear, fb::CreateMultiLinear(fbb_).Union()};
         })
+        .Case([&](mlir::g4::AllReduceOp) {
+          return Params{fb::Op::AllReduce, fb::CreateAllReduce(fbb_).Union()};
+        })
+        .Case([&](mlir::g4::AllGatherOp) {
+          return Params{fb::Op::AllGather, fb::CreateAllGather(fbb_).Union()};
+        })
         .Default([&](mlir::Operation *other) -> mlir::FailureOr<Params> {
           other->emitOpError("has no v1 plan instruction");
           return mlir::failure();
@@ -322,6 +354,7 @@ private:
   flatbuffers::FlatBufferBuilder fbb_;
   std::string checkpoint_;
   bool dummyWeights_ = false;
+  int64_t ranks_ = 1; // g4.tensor_parallel
   std::vector<flatbuffers::Offset<fb::Weight>> weights_;
   std::vector<flatbuffers::Offset<fb::Buffer>> buffers_;
   std::vector<flatbuffers::Offset<fb::Program>> programs_;

@@ -47,7 +47,7 @@ mlir::FlatSymbolRefAttr WeightBinder::declare(const std::string &name, mlir::Ran
   if (it != declared_.end())
     return it->second;
   auto op = mlir::g4::WeightOp::create(declarations_, module_.getLoc(), symbolName(name), name, tensor.file,
-                                       tensor.info.begin, type);
+                                       tensor.info.begin, type, /*shard_dim=*/nullptr, /*shard_parts=*/nullptr);
   declarations_.setInsertionPointAfter(op); // keep the declarations in import order
   auto ref = mlir::FlatSymbolRefAttr::get(op.getSymNameAttr());
   declared_.emplace(name, ref);

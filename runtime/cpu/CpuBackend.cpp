@@ -3,14 +3,23 @@
 #include "cpu/Attention.h"
 #include "cpu/Ops.h"
 
+#include "io/Error.h"
+
 #include <algorithm>
 
 namespace g4::rt::cpu {
 
-CpuBackend::CpuBackend(const PlanFile &plan, const WeightStore &weights, const KvCache &kv)
+CpuBackend::CpuBackend(const PlanFile &plan, const WeightStore &weights, const KvCache &kv, Collectives *collectives)
     : plan_(plan), program_(plan.program("forward")), weights_(weights),
       storage_(kv.layout(), {kv.capacity(plan::AttentionKind::Sliding), kv.capacity(plan::AttentionKind::Full)}),
-      buffers_(program_.buffers()->size()) {}
+      buffers_(program_.buffers()->size()),
+      collectives_(collectives), part_{collectives ? collectives->rank() : 0, plan.plan().tensor_parallel()} {
+  const uint32_t ranks = plan.plan().tensor_parallel();
+  if (ranks != (collectives ? collectives->ranks() : 1))
+    throw Error(plan.path().string() + ": the plan is split over " + std::to_string(ranks) +
+                " tensor-parallel ranks, the backend runs in a group of " +
+                std::to_string(collectives ? collectives->ranks() : 1));
+}
 
 void CpuBackend::forward(const StepBatch &batch, const KvCache &kv, std::vector<float> &logits) {
   const size_t tokens = batch.size();
@@ -60,7 +69,7 @@ void CpuBackend::execute(const plan::Instruction &inst, const StepBatch &batch, 
   switch (inst.op_type()) {
   case plan::Op::Embed:
     embed(inIds(0), tokens, weight(0), weightDim(0, 0), weightDim(0, 1), inst.op_as_Embed()->scale(),
-          out[0]->f32.data());
+          out[0]->f32.data(), inst.op_as_Embed()->vocab_sharded() ? part_ : RankPart{});
     break;
   case plan::Op::Linear:
     linear(in(0), weight(0), out[0]->f32.data(), tokens, width(0), outWidth(0));
@@ -132,9 +141,20 @@ void CpuBackend::execute(const plan::Instruction &inst, const StepBatch &batch, 
   case plan::Op::MoeExperts: {
     const plan::MoeExperts &op = *inst.op_as_MoeExperts();
     moeExperts(in(0), in(1), inIds(2), weight(0), weight(1), out[0]->f32.data(), tokens, width(0),
-               {op.num_experts(), op.top_k(), op.intermediate()});
+               {op.num_experts(), op.top_k(), op.intermediate(), op.experts_sharded() ? part_ : RankPart{}});
     break;
   }
+  case plan::Op::AllReduce:
+    std::copy_n(in(0), n, out[0]->f32.data());
+    if (collectives_)
+      collectives_->allReduceSum(out[0]->f32.data(), n);
+    break;
+  case plan::Op::AllGather:
+    if (collectives_)
+      collectives_->allGather(in(0), out[0]->f32.data(), tokens, width(0));
+    else
+      std::copy_n(in(0), n, out[0]->f32.data());
+    break;
   case plan::Op::LayerScalar:
     scale(in(0), weight(0)[0], out[0]->f32.data(), n);
     break;

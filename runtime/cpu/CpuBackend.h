@@ -4,8 +4,10 @@
 
 #include "cpu/CpuKvStorage.h"
 #include "cpu/CpuWeights.h"
+#include "cpu/Ops.h"
 #include "engine/Backend.h"
 #include "plan/PlanFile.h"
+#include "tp/Collectives.h"
 #include "weights/WeightStore.h"
 
 #include <vector>
@@ -16,8 +18,10 @@ class CpuBackend final : public Backend {
 public:
   // Converts the weights to fp32 and allocates storage for every page of
   // `kv`'s pools (whose layout must have 4-byte elements). `plan` must outlive
-  // the backend; `weights` need not.
-  CpuBackend(const PlanFile &plan, const WeightStore &weights, const KvCache &kv);
+  // the backend; `weights` need not. A tensor-parallel plan runs as the rank
+  // of `collectives` (which must outlive the backend; `weights` are that
+  // rank's); a plan of one rank needs none.
+  CpuBackend(const PlanFile &plan, const WeightStore &weights, const KvCache &kv, Collectives *collectives = nullptr);
 
   void forward(const StepBatch &batch, const KvCache &kv, std::vector<float> &logits) override;
 
@@ -37,6 +41,8 @@ private:
   std::vector<Activation> buffers_; // indexed like Program.buffers
   std::vector<Activation> scratch_; // outputs of an instruction that also reads them
   std::vector<float> prologue_[3];  // an Attention prologue's normalized q, k, v
+  Collectives *collectives_;
+  RankPart part_; // this rank's part of split weights
 };
 
 } // namespace g4::rt::cpu

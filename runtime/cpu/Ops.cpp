@@ -90,12 +90,18 @@ private:
 
 } // namespace
 
-void embed(const int32_t *ids, size_t tokens, const float *table, size_t rows, size_t width, float scale, float *y) {
+void embed(const int32_t *ids, size_t tokens, const float *table, size_t rows, size_t width, float scale, float *y,
+           RankPart part) {
+  const size_t first = part.index * rows;
   for (size_t t = 0; t < tokens; ++t) {
-    if (ids[t] < 0 || size_t(ids[t]) >= rows)
+    if (ids[t] < 0 || size_t(ids[t]) >= rows * part.count)
       throw Error("Embed: id " + std::to_string(ids[t]) + " of token " + std::to_string(t) +
-                  " is not a row of the table (" + std::to_string(rows) + " rows)");
-    const float *row = table + size_t(ids[t]) * width;
+                  " is not a row of the table (" + std::to_string(rows * part.count) + " rows)");
+    if (size_t(ids[t]) < first || size_t(ids[t]) >= first + rows) {
+      std::fill_n(y + t * width, width, 0.0f);
+      continue;
+    }
+    const float *row = table + (size_t(ids[t]) - first) * width;
     for (size_t i = 0; i < width; ++i)
       y[t * width + i] = row[i] * scale;
   }
@@ -199,10 +205,14 @@ void moeExperts(const float *x, const float *routeWeights, const int32_t *routeI
     float *yt = y + t * hidden;
     std::fill_n(yt, hidden, 0.0f);
     for (size_t k = 0; k < topK; ++k) {
-      const int32_t id = routeIds[t * topK + k];
+      const int32_t global = routeIds[t * topK + k];
+      const uint32_t allExperts = params.numExperts * params.part.count;
+      if (global < 0 || uint32_t(global) >= allExperts)
+        throw Error("MoeExperts: route id " + std::to_string(global) + " of token " + std::to_string(t) +
+                    " is not an expert (" + std::to_string(allExperts) + " experts)");
+      const int32_t id = global - int32_t(params.part.index * params.numExperts);
       if (id < 0 || uint32_t(id) >= params.numExperts)
-        throw Error("MoeExperts: route id " + std::to_string(id) + " of token " + std::to_string(t) +
-                    " is not an expert (" + std::to_string(params.numExperts) + " experts)");
+        continue; // another rank's expert
       const float *gate = gateUp + size_t(id) * 2 * inter * hidden;
       const float *up = gate + inter * hidden;
       const float *downE = down + size_t(id) * hidden * inter;

@@ -10,9 +10,18 @@
 
 namespace g4::rt::cpu {
 
-// y[t] = table[ids[t]] * scale; table [rows, width]. Throws g4::Error for an
-// id that is not a row of the table.
-void embed(const int32_t *ids, size_t tokens, const float *table, size_t rows, size_t width, float scale, float *y);
+// Which part of a tensor split over tensor-parallel ranks a rank holds: part
+// `index` of `count` equal parts ({0, 1}: the whole tensor).
+struct RankPart {
+  uint32_t index = 0;
+  uint32_t count = 1;
+};
+
+// y[t] = table[ids[t]] * scale; table [rows, width], the rows of ids
+// [part.index * rows, (part.index + 1) * rows); other ids give zero rows.
+// Throws g4::Error for an id that is not a row of the whole table.
+void embed(const int32_t *ids, size_t tokens, const float *table, size_t rows, size_t width, float scale, float *y,
+           RankPart part = {});
 
 // y = x @ w^T; x [tokens, in], w [out, in], y [tokens, out].
 void linear(const float *x, const float *w, float *y, size_t tokens, size_t in, size_t out);
@@ -51,13 +60,14 @@ struct MoeRouterParams {
 };
 // h [tokens, hidden]; proj [experts, hidden]; scale [hidden]; perExpertScale
 // [experts] -> routeWeights [tokens, top_k], routeIds [tokens, top_k].
-void moeRouter(const float *h, const float *proj, const float *scale, const float *perExpertScale,
-               float *routeWeights, int32_t *routeIds, size_t tokens, size_t hidden, const MoeRouterParams &params);
+void moeRouter(const float *h, const float *proj, const float *scale, const float *perExpertScale, float *routeWeights,
+               int32_t *routeIds, size_t tokens, size_t hidden, const MoeRouterParams &params);
 
 struct MoeExpertsParams {
-  uint32_t numExperts = 0;
+  uint32_t numExperts = 0; // in the weights: ids [part.index * numExperts, (part.index + 1) * numExperts)
   uint32_t topK = 0;
   uint32_t intermediate = 0;
+  RankPart part = {}; // routes to other parts' experts add nothing
 };
 // x [tokens, hidden]; gateUp [experts, 2 * intermediate, hidden] (gate rows
 // first); down [experts, hidden, intermediate] -> y [tokens, hidden]. Throws

@@ -103,6 +103,8 @@ private:
   void checkIndices() const;
   void checkElementwise(uint32_t numIn) const;
   void checkEmbed(const plan::Embed &op) const;
+  void checkAllGather() const;
+  void expectSplitPlan(bool sharded, const char *flag) const;
   void checkLinear() const;
   void checkRmsNorm(const plan::RmsNorm &op) const;
   void checkSlice(const plan::Slice &op) const;
@@ -171,6 +173,10 @@ void InstructionChecker::run() {
     return checkLmHead(*inst_.op_as_LmHead());
   case plan::Op::MultiLinear:
     return checkMultiLinear();
+  case plan::Op::AllReduce:
+    return checkElementwise(1);
+  case plan::Op::AllGather:
+    return checkAllGather();
   case plan::Op::NONE:
     break;
   }
@@ -203,8 +209,22 @@ void InstructionChecker::checkEmbed(const plan::Embed &op) const {
   if (!std::isfinite(op.scale()))
     fail("scale is not finite");
   expectInputWidth(0, DType::I32, 1, "token ids");
+  expectSplitPlan(op.vocab_sharded(), "vocab_sharded");
   const auto &table = weightShape(0, 2);
   expectOutputWidth(0, DType::F32, uint64_t(table[1]), weightLabel(0));
+}
+
+void InstructionChecker::checkAllGather() const {
+  expectCounts(1, 1, 0);
+  const uint32_t width = input(0, DType::F32);
+  expectOutputWidth(0, DType::F32, uint64_t(width) * plan_.tensor_parallel(),
+                    "the input width times tensor_parallel " + std::to_string(plan_.tensor_parallel()));
+}
+
+// A rank-local part (vocabulary rows, experts) needs a plan split over ranks.
+void InstructionChecker::expectSplitPlan(bool sharded, const char *flag) const {
+  if (sharded && plan_.tensor_parallel() < 2)
+    fail(std::string(flag) + " in a plan of one rank (tensor_parallel 1)");
 }
 
 void InstructionChecker::checkLinear() const {
@@ -343,9 +363,11 @@ void InstructionChecker::checkMoeRouter(const plan::MoeRouter &op) const {
 
 void InstructionChecker::checkMoeExperts(const plan::MoeExperts &op) const {
   expectCounts(3, 1, 2);
-  if (op.num_experts() == 0 || op.top_k() == 0 || op.top_k() > op.num_experts())
-    fail("needs 0 < top_k <= num_experts, found top_k " + std::to_string(op.top_k()) + ", num_experts " +
-         std::to_string(op.num_experts()));
+  expectSplitPlan(op.experts_sharded(), "experts_sharded");
+  const uint64_t experts = uint64_t(op.num_experts()) * (op.experts_sharded() ? plan_.tensor_parallel() : 1);
+  if (op.num_experts() == 0 || op.top_k() == 0 || op.top_k() > experts)
+    fail("needs 0 < top_k <= num_experts (of all ranks), found top_k " + std::to_string(op.top_k()) + ", num_experts " +
+         std::to_string(experts));
   if (op.intermediate() == 0)
     fail("intermediate is 0");
   const uint32_t hidden = input(0, DType::F32);

@@ -12,9 +12,8 @@ namespace {
 
 void printModel(const plan::Plan &p, std::ostream &out) {
   const plan::ModelInfo &m = *p.model();
-  out << "model: " << (m.model_type() ? m.model_type()->str() : "?") << ", vocab " << m.vocab_size()
-      << ", hidden " << m.hidden_size() << ", " << m.num_layers() << " layers, max positions "
-      << m.max_position_embeddings() << "\n";
+  out << "model: " << (m.model_type() ? m.model_type()->str() : "?") << ", vocab " << m.vocab_size() << ", hidden "
+      << m.hidden_size() << ", " << m.num_layers() << " layers, max positions " << m.max_position_embeddings() << "\n";
   out << "  bos " << m.bos_token_id() << ", pad " << m.pad_token_id() << ", eos [";
   if (m.eos_token_ids())
     for (uint32_t i = 0; i < m.eos_token_ids()->size(); ++i)
@@ -45,6 +44,13 @@ void printWeights(const PlanFile &plan, std::ostream &out) {
     sep = ", ";
   }
   out << (perDtype.empty() ? "" : ")") << "\n";
+  if (p.tensor_parallel() > 1) {
+    size_t split = 0;
+    for (const plan::Weight *w : *p.weights())
+      split += w->slices() && w->slices()->size();
+    out << "tensor parallel: " << p.tensor_parallel() << " ranks, " << split << " weights split (each rank reads its "
+        << "byte ranges of the checkpoint), the rest read whole by every rank\n";
+  }
 }
 
 void printPrograms(const plan::Plan &p, std::ostream &out) {
@@ -75,8 +81,8 @@ void printKv(const plan::Plan &p, std::ostream &out) {
   const KvLayout layout(kv, sizeof(float));
   for (plan::AttentionKind kind : {plan::AttentionKind::Sliding, plan::AttentionKind::Full}) {
     const KvPoolLayout &pool = layout.pool(kind);
-    out << "  " << (kind == plan::AttentionKind::Sliding ? "sliding" : "full") << " pool: "
-        << pool.storageLayers.size() << " storage layers, " << pool.bytesPerToken << " bytes per token (fp32)";
+    out << "  " << (kind == plan::AttentionKind::Sliding ? "sliding" : "full") << " pool: " << pool.storageLayers.size()
+        << " storage layers, " << pool.bytesPerToken << " bytes per token (fp32)";
     if (kind == plan::AttentionKind::Sliding && pool.window)
       out << ", window " << pool.window;
     out << "\n";

@@ -34,6 +34,8 @@ uint64_t dtypeBytes(DType dtype) {
   return 0;
 }
 
+constexpr uint32_t kMaxRanks = 64; // gemma4c --tp accepts 1-64
+
 class PlanChecker {
 public:
   PlanChecker(const plan::Plan &plan, const std::string &where) : plan_(plan), where_(where) {}
@@ -53,6 +55,7 @@ private:
   void checkModel() const;
   void checkWeightFiles() const;
   void checkWeights() const;
+  void checkSlices(const plan::Weight &w, uint64_t bytes, const std::string &label) const;
   void checkKvSpec() const;
   void checkPrograms() const;
   void checkProgram(const plan::Program &program) const;
@@ -75,6 +78,9 @@ void PlanChecker::checkModel() const {
     fail("model.max_position_embeddings is 0");
   if (!(m->final_logit_softcapping() >= 0))
     fail("model.final_logit_softcapping must be >= 0 (0 = none)");
+  if (plan_.tensor_parallel() == 0 || plan_.tensor_parallel() > kMaxRanks)
+    fail("tensor_parallel " + std::to_string(plan_.tensor_parallel()) + " is outside [1, " + std::to_string(kMaxRanks) +
+         "]");
   if (!plan_.checkpoint_dir())
     fail("checkpoint_dir missing");
 }
@@ -115,9 +121,12 @@ void PlanChecker::checkWeights() const {
         fail(label + ": shape " + shapeString(*w.shape()) + " is too large");
       bytes *= uint64_t(d);
     }
-    if (w.size() != bytes)
+    if (w.slices() && w.slices()->size() != 0) {
+      checkSlices(w, bytes, label);
+    } else if (w.size() != bytes) {
       fail(label + ": size is " + std::to_string(w.size()) + " bytes, dtype " + dtypeName(w.dtype()) + " and shape " +
            shapeString(*w.shape()) + " need " + std::to_string(bytes));
+    }
     if (generated)
       continue;
     const plan::WeightFile &file = *plan_.weight_files()->Get(w.file());
@@ -125,6 +134,29 @@ void PlanChecker::checkWeights() const {
       fail(label + ": bytes [" + std::to_string(w.offset()) + ", " + std::to_string(w.offset() + w.size()) +
            ") run past the end of weight file '" + file.path()->str() + "' (" + std::to_string(file.size()) +
            " bytes)");
+  }
+}
+
+// A split weight: one slice per rank, each `bytes` long and inside the
+// checkpoint tensor's bytes [offset, offset + size).
+void PlanChecker::checkSlices(const plan::Weight &w, uint64_t bytes, const std::string &label) const {
+  const uint32_t ranks = plan_.tensor_parallel();
+  if (w.slices()->size() != ranks)
+    fail(label + ": has " + std::to_string(w.slices()->size()) + " slices for " + std::to_string(ranks) +
+         " tensor-parallel ranks");
+  for (uint32_t r = 0; r < ranks; ++r) {
+    const plan::WeightSlice &s = *w.slices()->Get(r);
+    const std::string slice = label + ": slice of rank " + std::to_string(r);
+    if (s.runs() == 0 || s.run_bytes() == 0 || s.run_bytes() > bytes || s.runs() != bytes / s.run_bytes() ||
+        bytes % s.run_bytes() != 0)
+      fail(slice + ": " + std::to_string(s.runs()) + " runs of " + std::to_string(s.run_bytes()) +
+           " bytes do not make the " + std::to_string(bytes) + " bytes of shape " + shapeString(*w.shape()));
+    if (s.runs() > 1 && s.stride() < s.run_bytes())
+      fail(slice + ": stride " + std::to_string(s.stride()) + " is shorter than a run");
+    const uint64_t span = (s.runs() - 1) * s.stride() + s.run_bytes();
+    if (s.offset() < w.offset() || s.offset() - w.offset() > w.size() || span > w.size() - (s.offset() - w.offset()))
+      fail(slice + ": bytes [" + std::to_string(s.offset()) + ", " + std::to_string(s.offset() + span) +
+           ") leave the tensor's [" + std::to_string(w.offset()) + ", " + std::to_string(w.offset() + w.size()) + ")");
   }
 }
 

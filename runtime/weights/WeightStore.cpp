@@ -10,7 +10,20 @@
 
 namespace g4::rt {
 
-WeightStore::WeightStore(const PlanFile &plan, const std::filesystem::path &checkpointDir) {
+namespace {
+
+// Bytes of the tensor a rank holds: its shape times the dtype's size.
+size_t partBytes(const plan::Weight &weight) {
+  size_t bytes = weight.dtype() == plan::DType::F32 ? 4 : 2;
+  for (int64_t d : *weight.shape())
+    bytes *= size_t(d);
+  return bytes;
+}
+
+} // namespace
+
+WeightStore::WeightStore(const PlanFile &plan, const std::filesystem::path &checkpointDir, uint32_t rank)
+    : rank_(rank) {
   const std::string where = plan.path().string();
   for (const plan::WeightFile *file : *plan.plan().weight_files()) {
     const std::filesystem::path path = checkpointDir / file->path()->str();
@@ -24,17 +37,36 @@ WeightStore::WeightStore(const PlanFile &plan, const std::filesystem::path &chec
                   " (truncated, or changed since the plan was compiled?)");
     files_.push_back(std::move(mapped));
   }
+  if (rank >= plan.plan().tensor_parallel())
+    throw Error(where + ": rank " + std::to_string(rank) + " of a plan split over " +
+                std::to_string(plan.plan().tensor_parallel()) + " ranks");
   for (const plan::Weight *weight : *plan.plan().weights())
     weights_.push_back(weight);
-  if (plan.plan().dummy_weights())
-    for (const plan::Weight *weight : weights_)
-      generated_.push_back(generate(*weight));
+  owned_.resize(weights_.size());
+  for (size_t i = 0; i < weights_.size(); ++i) {
+    const plan::Weight &w = *weights_[i];
+    const bool strided = w.slices() && w.slices()->size() && w.slices()->Get(rank)->runs() > 1;
+    if (plan.plan().dummy_weights())
+      owned_[i] = generate(w);
+    else if (strided)
+      owned_[i] = gather(w);
+  }
+}
+
+std::vector<std::byte> WeightStore::gather(const plan::Weight &weight) const {
+  const plan::WeightSlice &slice = *weight.slices()->Get(rank_);
+  std::span<const std::byte> file = files_[weight.file()].bytes();
+  std::vector<std::byte> bytes(slice.runs() * slice.run_bytes());
+  for (uint64_t run = 0; run < slice.runs(); ++run)
+    std::memcpy(bytes.data() + run * slice.run_bytes(), file.data() + slice.offset() + run * slice.stride(),
+                slice.run_bytes());
+  return bytes;
 }
 
 std::vector<std::byte> WeightStore::generate(const plan::Weight &weight) {
   const DummySpec spec = dummySpec(weight);
-  std::vector<std::byte> bytes(weight.size());
-  const size_t elements = weight.dtype() == plan::DType::F32 ? weight.size() / 4 : weight.size() / 2;
+  std::vector<std::byte> bytes(partBytes(weight));
+  const size_t elements = weight.dtype() == plan::DType::F32 ? bytes.size() / 4 : bytes.size() / 2;
   for (size_t i = 0; i < elements; ++i) {
     const float value = g4k::dummyValue(spec.seed, i, spec.scale, spec.offset);
     if (weight.dtype() == plan::DType::F32) {
@@ -50,9 +82,11 @@ std::vector<std::byte> WeightStore::generate(const plan::Weight &weight) {
 }
 
 std::span<const std::byte> WeightStore::bytes(uint32_t weight) const {
-  if (!generated_.empty())
-    return generated_[weight];
+  if (!owned_[weight].empty())
+    return owned_[weight];
   const plan::Weight &w = *weights_[weight];
+  if (w.slices() && w.slices()->size())
+    return files_[w.file()].bytes().subspan(w.slices()->Get(rank_)->offset(), partBytes(w));
   return files_[w.file()].bytes().subspan(w.offset(), w.size());
 }
 

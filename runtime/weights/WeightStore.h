@@ -21,8 +21,10 @@ class WeightStore {
 public:
   // Maps every weight file of `plan` under `checkpointDir`; throws g4::Error
   // "<plan>: weight file <path> not found" or naming a size mismatch. A
-  // dummy-weights plan reads no file: its weights are generated here.
-  WeightStore(const PlanFile &plan, const std::filesystem::path &checkpointDir);
+  // dummy-weights plan reads no file: its weights are generated here. A
+  // tensor-parallel plan's split weights are `rank`'s slices (strided ones
+  // gathered into memory once).
+  WeightStore(const PlanFile &plan, const std::filesystem::path &checkpointDir, uint32_t rank = 0);
 
   size_t numWeights() const { return weights_.size(); }
   std::span<const std::byte> bytes(uint32_t weight) const;
@@ -31,10 +33,12 @@ public:
 
 private:
   static std::vector<std::byte> generate(const plan::Weight &weight);
+  std::vector<std::byte> gather(const plan::Weight &weight) const;
 
   std::vector<MappedFile> files_;
   std::vector<const plan::Weight *> weights_;
-  std::vector<std::vector<std::byte>> generated_; // dummy weights, indexed like weights_
+  uint32_t rank_;
+  std::vector<std::vector<std::byte>> owned_; // generated or gathered bytes, indexed like weights_; empty: mapped
 };
 
 } // namespace g4::rt

@@ -5,6 +5,7 @@
 // and greedy continuations token for token. Every model is compiled twice:
 // with the unfused instruction set, and with `--fuse` (the fused instructions
 // of g4-fuse), which must meet the same goldens.
+#include "GoldenSupport.h"
 #include "cpu/CpuModel.h"
 #include "driver/Compile.h"
 #include "engine/Generator.h"
@@ -14,7 +15,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <tuple>
 
@@ -25,23 +25,8 @@ namespace fs = std::filesystem;
 
 constexpr double kMaxRelativeError = 1e-4;
 
-std::vector<std::string> goldenModels() {
-  std::vector<std::string> names;
-  for (const auto &entry : fs::directory_iterator(G4_MODELS_DIR))
-    if (fs::exists(entry.path() / "golden.safetensors"))
-      names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-double relativeError(const std::vector<float> &ours, const std::vector<float> &ref) {
-  double maxDiff = 0, maxRef = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    maxDiff = std::max(maxDiff, std::abs(double(ours[i]) - double(ref[i])));
-    maxRef = std::max(maxRef, std::abs(double(ref[i])));
-  }
-  return maxDiff / maxRef;
-}
+using golden::goldenModels;
+using golden::relativeError;
 
 // (model folder under test/models, compiled with --fuse)
 using GoldenParam = std::tuple<std::string, bool>;
@@ -83,8 +68,8 @@ TEST_P(GoldenTest, LogitsMatchReference) {
     std::vector<float> ours = rt::teacherForcedLogits(model.engine(), tokens, prefill);
     ASSERT_EQ(ours.size(), reference.size());
     double error = relativeError(ours, reference);
-    std::cout << "[ golden   ] " << name_ << " prefill " << prefill << "/" << tokens.size()
-              << ": max relative error " << error << "\n";
+    std::cout << "[ golden   ] " << name_ << " prefill " << prefill << "/" << tokens.size() << ": max relative error "
+              << error << "\n";
     EXPECT_LE(error, kMaxRelativeError) << name_ << " with a prefill of " << prefill << " tokens";
   }
 }

@@ -56,6 +56,12 @@ int main(int argc, char **argv) {
                    "run the GEMV kernel, cuBLASLt above (the plan records the choice per batch regime)")
       ->check(CLI::Range(0u, 4096u))
       ->capture_default_str();
+  compile
+      ->add_option("--tp", options.tensorParallel,
+                   "Tensor-parallel ranks: g4-shard splits attention heads, MLP columns, experts and the "
+                   "vocabulary over this many GPUs, and the plan records each rank's byte ranges of the checkpoint")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
   compile->add_flag("--fuse", options.fuse,
                     "Run g4-fuse: post-norm + residual add (+ layer scalar) + RMSNorm, q/k RMSNorm + RoPE + value norm + KV write (one "
                     "attention instruction), gate/up + gelu, the logit soft-cap and the q/k/v projections (one "

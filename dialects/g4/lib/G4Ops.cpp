@@ -10,6 +10,7 @@
 #include "g4/G4Dialect.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -125,6 +126,15 @@ LogicalResult WeightOp::verify() {
   int64_t offset = getOffsetAttr().getInt();
   if (offset < 0)
     return emitOpError() << "expects a non-negative byte offset, found " << offset;
+  if (bool(getShardDim()) != bool(getShardParts()))
+    return emitOpError() << "expects shard_dim and shard_parts together";
+  if (!getShardDim())
+    return success();
+  const int64_t rank = mlir::cast<RankedTensorType>(getType()).getRank();
+  if (*getShardDim() < 0 || *getShardDim() >= rank)
+    return emitOpError() << "shard_dim " << *getShardDim() << " is not a dimension of a rank-" << rank << " tensor";
+  if (*getShardParts() < 2)
+    return emitOpError() << "expects shard_parts >= 2, found " << *getShardParts();
   return success();
 }
 
@@ -361,6 +371,21 @@ LogicalResult MoeExpertsOp::verify() {
     return failure();
   return verifyTokenCounts(*this,
                            {{"input", getInput()}, {"route_weights", getRouteWeights()}, {"route_ids", getRouteIds()}});
+}
+
+//===----------------------------------------------------------------------===//
+// g4.all_gather
+//===----------------------------------------------------------------------===//
+
+LogicalResult AllGatherOp::verify() {
+  const int64_t in = widthOf(getInput()), out = widthOf(getResult());
+  auto module = (*this)->getParentOfType<ModuleOp>();
+  auto ranks = module ? module->getAttrOfType<IntegerAttr>("g4.tensor_parallel") : IntegerAttr();
+  if (out % in != 0 || (ranks && out != in * ranks.getInt()))
+    return emitOpError() << "result width " << out << " is not the input width " << in << " times "
+                         << (ranks ? "the module's " + std::to_string(ranks.getInt()) + " ranks"
+                                   : std::string("a rank count"));
+  return verifyTokenCounts(*this, {{"input", getInput()}, {"result", getResult()}});
 }
 
 //===----------------------------------------------------------------------===//

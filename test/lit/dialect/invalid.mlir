@@ -892,3 +892,30 @@ func.func @multi_linear_result_width(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf
       : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16> -> tensor<?x128xf32>, tensor<?x64xf32>
   return
 }
+
+// -----
+
+// A weight's part names both its dim and its part count.
+// expected-error @+1 {{'g4.weight' op expects shard_dim and shard_parts together}}
+g4.weight @half = "w" in "m.safetensors" at 0 {shard_dim = 0 : i64} : tensor<32x64xbf16>
+
+// -----
+
+// expected-error @+1 {{'g4.weight' op shard_dim 2 is not a dimension of a rank-2 tensor}}
+g4.weight @half = "w" in "m.safetensors" at 0 {shard_dim = 2 : i64, shard_parts = 2 : i64} : tensor<32x64xbf16>
+
+// -----
+
+// expected-error @+1 {{'g4.weight' op expects shard_parts >= 2, found 1}}
+g4.weight @half = "w" in "m.safetensors" at 0 {shard_dim = 0 : i64, shard_parts = 1 : i64} : tensor<32x64xbf16>
+
+// -----
+
+// The gathered width is the input's times the module's ranks.
+module attributes {g4.tensor_parallel = 4 : i64} {
+  func.func @all_gather_ranks(%x: tensor<?x64xf32>) -> tensor<?x128xf32> {
+    // expected-error @+1 {{'g4.all_gather' op result width 128 is not the input width 64 times the module's 4 ranks}}
+    %y = g4.all_gather %x : tensor<?x64xf32> -> tensor<?x128xf32>
+    return %y : tensor<?x128xf32>
+  }
+}

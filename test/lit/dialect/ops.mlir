@@ -345,3 +345,29 @@ func.func @multi_linear(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: ten
       : tensor<?x64xf32>, tensor<128x64xbf16>, tensor<32x64xbf16> -> tensor<?x128xf32>, tensor<?x32xf32>
   return %q, %k, %v, %q2, %k2 : tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x128xf32>, tensor<?x32xf32>
 }
+
+// -----
+
+// Tensor parallelism: a weight's part, the rank-local embedding and experts,
+// and the collectives.
+
+// CHECK-LABEL: module @tensor_parallel attributes {g4.tensor_parallel = 2 : i64}
+// CHECK: g4.weight @o_proj = "o" in "m.safetensors" at 64 {shard_dim = 1 : i64, shard_parts = 2 : i64} : tensor<64x32xbf16>
+module @tensor_parallel attributes {g4.tensor_parallel = 2 : i64} {
+  g4.weight @o_proj = "o" in "m.safetensors" at 64 {shard_dim = 1 : i64, shard_parts = 2 : i64} : tensor<64x32xbf16>
+  // CHECK-LABEL: func.func @collectives
+  func.func @collectives(%ids: tensor<?xi32>, %table: tensor<256x64xbf16>, %x: tensor<?x64xf32>,
+                         %w: tensor<?x2xf32>, %e: tensor<?x2xi32>, %gu: tensor<4x64x64xbf16>,
+                         %d: tensor<4x64x32xbf16>) -> (tensor<?x64xf32>, tensor<?x128xf32>) {
+    // CHECK: g4.embed %{{.+}}, %{{.+}} {scale = 8.000000e+00 : f32, vocab_sharded} : tensor<?xi32>, tensor<256x64xbf16> -> tensor<?x64xf32>
+    %0 = g4.embed %ids, %table {scale = 8.0 : f32, vocab_sharded} : tensor<?xi32>, tensor<256x64xbf16> -> tensor<?x64xf32>
+    // CHECK: g4.all_reduce %{{.+}} : tensor<?x64xf32>
+    %1 = g4.all_reduce %0 : tensor<?x64xf32>
+    // CHECK: g4.moe_experts %{{.+}} {experts_sharded} : tensor<?x64xf32>, tensor<?x2xf32>, tensor<?x2xi32>, tensor<4x64x64xbf16>, tensor<4x64x32xbf16> -> tensor<?x64xf32>
+    %2 = g4.moe_experts %1, %w, %e, %gu, %d {experts_sharded}
+        : tensor<?x64xf32>, tensor<?x2xf32>, tensor<?x2xi32>, tensor<4x64x64xbf16>, tensor<4x64x32xbf16> -> tensor<?x64xf32>
+    // CHECK: g4.all_gather %{{.+}} : tensor<?x64xf32> -> tensor<?x128xf32>
+    %3 = g4.all_gather %x : tensor<?x64xf32> -> tensor<?x128xf32>
+    return %2, %3 : tensor<?x64xf32>, tensor<?x128xf32>
+  }
+}

@@ -3,7 +3,9 @@
 #include "TestPlan.h"
 #include "TileChoices.h"
 #include "io/Error.h"
+#include "io/Safetensors.h"
 #include "plan/PlanFile.h"
+#include "weights/WeightStore.h"
 
 #include <gtest/gtest.h>
 
@@ -584,6 +586,89 @@ TEST(PlanLoader, RejectsUnknownProgram) {
   } catch (const Error &e) {
     EXPECT_EQ(std::string(e.what()), plan.path().string() + ": the plan has no program named 'draft'");
   }
+}
+
+// A plan split over 2 ranks (gemma4c --tp 2): logits = all_reduce(embed(ids))
+// with the [16, 16] table cut by vocabulary rows, and a [4, 8] projection cut
+// along its input columns (strided slices).
+std::filesystem::path writeSplitPlan(const TempDir &dir, const std::function<void(PlanBuilder &)> &extra = {}) {
+  TestModelInfo info;
+  info.tensorParallel = 2;
+  PlanBuilder b(info);
+  const uint32_t table = b.splitWeight("embed", {16, 16}, randomValues(256, 1), 0);
+  b.splitWeight("proj", {4, 8}, randomValues(32, 2), 1);
+  const uint32_t rows = b.buffer("rows", 16), logits = b.buffer("logits", 16);
+  b.emit(plan::CreateEmbed(b.fbb(), 1.0f, /*vocab_sharded=*/true), {b.tokenIds()}, {rows}, {table});
+  b.emit(plan::CreateAllReduce(b.fbb()), {rows}, {logits});
+  b.setLogits(logits);
+  b.kvLayer(AttentionKind::Full, 4, 1, 0, 0);
+  if (extra)
+    extra(b);
+  return b.write(dir.path());
+}
+
+TEST(PlanLoader, SplitWeightsReadEachRanksSlice) {
+  TempDir dir;
+  PlanFile plan(writeSplitPlan(dir));
+  EXPECT_EQ(plan.plan().tensor_parallel(), 2u);
+  const std::vector<float> table = randomValues(256, 1), proj = randomValues(32, 2);
+  for (uint32_t rank = 0; rank < 2; ++rank) {
+    WeightStore store(plan, dir.path(), rank);
+    EXPECT_EQ(store.toFloat32(0), std::vector<float>(table.begin() + rank * 128, table.begin() + (rank + 1) * 128));
+    std::vector<float> columns; // rows of proj, this rank's 4 of 8 columns each
+    for (size_t row = 0; row < 4; ++row)
+      columns.insert(columns.end(), proj.begin() + row * 8 + rank * 4, proj.begin() + row * 8 + rank * 4 + 4);
+    EXPECT_EQ(store.toFloat32(1), columns) << "rank " << rank;
+  }
+  EXPECT_THROW(WeightStore(plan, dir.path(), 2), Error);
+}
+
+TEST(PlanLoader, RejectsSplitWeightWithoutASliceForEveryRank) {
+  TempDir dir;
+  const auto path = writeSplitPlan(dir, [](PlanBuilder &b) { b.setSlices(0, {plan::WeightSlice(0, 512, 1024, 1)}); });
+  EXPECT_EQ(loadError(path), path.string() + ": weights[0] 'embed': has 1 slices for 2 tensor-parallel ranks");
+}
+
+TEST(PlanLoader, RejectsSliceOutsideItsTensor) {
+  TempDir dir;
+  const auto path = writeSplitPlan(dir, [](PlanBuilder &b) {
+    b.setSlices(1, {plan::WeightSlice(0, 16, 32, 4), plan::WeightSlice(32, 16, 32, 4)});
+  });
+  const uint64_t begin =
+      io::readSafetensorsHeader((dir.path() / "model.safetensors").string()).tensors.at("proj").begin;
+  auto at = [&](uint64_t offset) { return std::to_string(begin + offset); };
+  EXPECT_EQ(loadError(path), path.string() + ": weights[1] 'proj': slice of rank 1: bytes [" + at(32) + ", " + at(144) +
+                                 ") leave the tensor's [" + at(0) + ", " + at(128) + ")");
+}
+
+TEST(PlanLoader, RejectsSliceOfTheWrongSize) {
+  TempDir dir;
+  const auto path = writeSplitPlan(dir, [](PlanBuilder &b) {
+    b.setSlices(1, {plan::WeightSlice(0, 8, 32, 4), plan::WeightSlice(16, 8, 32, 4)});
+  });
+  EXPECT_EQ(loadError(path), path.string() + ": weights[1] 'proj': slice of rank 0: 4 runs of 8 bytes do not make "
+                                             "the 64 bytes of shape [4, 4]");
+}
+
+TEST(PlanLoader, RejectsRankLocalPartInAPlanOfOneRank) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t table = b.weight("part", {16, 16}, randomValues(256, 3));
+    const uint32_t y = b.buffer("y", 16);
+    b.emit(plan::CreateEmbed(b.fbb(), 1.0f, /*vocab_sharded=*/true), {b.tokenIds()}, {y}, {table});
+  });
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 1 (Embed): vocab_sharded in a plan of "
+                                             "one rank (tensor_parallel 1)");
+}
+
+TEST(PlanLoader, RejectsAllGatherNotWidenedByTheRanks) {
+  TempDir dir;
+  const auto path = writeSplitPlan(dir, [](PlanBuilder &b) {
+    const uint32_t y = b.buffer("y", 16);
+    b.emit(plan::CreateAllGather(b.fbb()), {2}, {y});
+  });
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 2 (AllGather): outputs[0] (buffer 4 "
+                                             "'y') has width 16, the input width times tensor_parallel 2 needs 32");
 }
 
 } // namespace

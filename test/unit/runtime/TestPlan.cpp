@@ -66,6 +66,23 @@ uint32_t PlanBuilder::weight(const std::string &name, std::vector<int64_t> shape
   return uint32_t(weights_.size() - 1);
 }
 
+uint32_t PlanBuilder::splitWeight(const std::string &name, std::vector<int64_t> shape, std::vector<float> values,
+                                  size_t dim) {
+  const uint64_t parts = info_.tensorParallel;
+  std::vector<int64_t> part = shape;
+  part[dim] /= int64_t(parts);
+  uint64_t runs = 1, runBytes = sizeof(float); // a run: one index of the dims before `dim`
+  for (size_t d = 0; d < dim; ++d)
+    runs *= uint64_t(shape[d]);
+  for (size_t d = dim; d < shape.size(); ++d)
+    runBytes *= uint64_t(part[d]);
+  std::vector<plan::WeightSlice> slices;
+  for (uint64_t r = 0; r < parts; ++r)
+    slices.emplace_back(r * runBytes, runBytes, runBytes * parts, runs);
+  weights_.push_back({name, std::move(shape), std::move(values), plan::DType::F32, std::move(part), std::move(slices)});
+  return uint32_t(weights_.size() - 1);
+}
+
 void PlanBuilder::emitRaw(plan::Op type, flatbuffers::Offset<void> op, const std::vector<uint32_t> &inputs,
                           const std::vector<uint32_t> &outputs, const std::vector<uint32_t> &weights,
                           const std::vector<TestKernelChoice> &choices) {
@@ -107,7 +124,12 @@ std::filesystem::path PlanBuilder::write(const std::filesystem::path &dir) {
   std::vector<flatbuffers::Offset<plan::Weight>> weights;
   for (const WeightData &w : weights_) {
     const io::TensorInfo &t = header.tensors.at(w.name);
-    weights.push_back(plan::CreateWeightDirect(fbb_, w.name.c_str(), 0, t.begin, t.end - t.begin, w.dtype, &w.shape));
+    std::vector<plan::WeightSlice> slices;
+    for (const plan::WeightSlice &s : w.slices)
+      slices.emplace_back(t.begin + s.offset(), s.run_bytes(), s.stride(), s.runs());
+    weights.push_back(plan::CreateWeightDirect(fbb_, w.name.c_str(), 0, t.begin, t.end - t.begin, w.dtype,
+                                               w.slices.empty() ? &w.shape : &w.partShape,
+                                               w.slices.empty() ? nullptr : &slices));
   }
   std::vector<flatbuffers::Offset<plan::WeightFile>> files = {
       plan::CreateWeightFileDirect(fbb_, "model.safetensors", header.fileSize)};
@@ -122,8 +144,9 @@ std::filesystem::path PlanBuilder::write(const std::filesystem::path &dir) {
   std::vector<flatbuffers::Offset<plan::KernelImage>> images;
   if (!kernelArch_.empty())
     images.push_back(plan::CreateKernelImageDirect(fbb_, kernelArch_.c_str()));
-  auto root = plan::CreatePlanDirect(fbb_, info_.schemaVersion, "runtime-tests", model, ".", &files, &weights,
-                                     &programs, kv, 0, 0, false, images.empty() ? nullptr : &images);
+  auto root =
+      plan::CreatePlanDirect(fbb_, info_.schemaVersion, "runtime-tests", model, ".", &files, &weights, &programs, kv, 0,
+                             0, false, images.empty() ? nullptr : &images, info_.tensorParallel);
   plan::FinishPlanBuffer(fbb_, root);
 
   const std::filesystem::path planPath = dir / "plan.g4plan";

@@ -41,6 +41,7 @@ struct TestModelInfo {
   float finalLogitSoftcapping = 0;
   uint32_t schemaVersion = 1;
   uint32_t pageSize = 4;
+  uint32_t tensorParallel = 1; // ranks (gemma4c --tp)
 };
 
 // A kernel choice of an instruction (plan.fbs KernelChoice).
@@ -64,6 +65,13 @@ public:
   // Stored as `dtype` (F32 or BF16); returns the weight index.
   uint32_t weight(const std::string &name, std::vector<int64_t> shape, std::vector<float> values,
                   plan::DType dtype = plan::DType::F32);
+  // A weight stored whole (`shape`, `values`) and split as g4-shard does:
+  // along `dim` into info.tensorParallel parts, rank r reading part r.
+  uint32_t splitWeight(const std::string &name, std::vector<int64_t> shape, std::vector<float> values, size_t dim);
+  // Replaces a split weight's slices (offsets relative to the tensor's first byte).
+  void setSlices(uint32_t weight, std::vector<plan::WeightSlice> slices) {
+    weights_[weight].slices = std::move(slices);
+  }
   // Appends an instruction; `op` is a parameter table built with fbb().
   template <typename T>
   void emit(flatbuffers::Offset<T> op, const std::vector<uint32_t> &inputs, const std::vector<uint32_t> &outputs,
@@ -84,9 +92,11 @@ public:
 private:
   struct WeightData {
     std::string name;
-    std::vector<int64_t> shape;
+    std::vector<int64_t> shape; // stored
     std::vector<float> values;
     plan::DType dtype;
+    std::vector<int64_t> partShape;        // split weights: one rank's part
+    std::vector<plan::WeightSlice> slices; // split weights: offsets relative to the tensor
   };
   struct BufferData {
     std::string name;

@@ -43,14 +43,24 @@ def G4_WeightOp : G4_Op<"weight", [Symbol]> {
     Invariants: the type is a statically shaped tensor of bf16, f16 or f32;
     the offset is not negative.
 
+    Under tensor parallelism (`g4-shard`) a weight may be split: the
+    checkpoint tensor is cut along `shard_dim` into `shard_parts` equal parts
+    and rank r of the module's `g4.tensor_parallel` ranks holds part
+    `r * shard_parts / ranks`; `type` is that part's type. Fewer parts than
+    ranks replicate each part (KV heads when there are fewer than ranks).
+    Invariants: both attributes or neither; shard_dim < rank; shard_parts >= 2.
+
     ```mlir
     g4.weight @embed_tokens = "model.embed_tokens.weight" in "model.safetensors"
         at 1024 : tensor<512x64xbf16>
+    g4.weight @o_proj = "model.layers.0.self_attn.o_proj.weight" in "model.safetensors"
+        at 4096 {shard_dim = 1 : i64, shard_parts = 2 : i64} : tensor<64x32xbf16>
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$tensor_name,
                        StrAttr:$file, I64Attr:$offset,
-                       TypeAttrOf<G4_WeightTensor>:$type);
+                       TypeAttrOf<G4_WeightTensor>:$type,
+                       OptionalAttr<I64Attr>:$shard_dim, OptionalAttr<I64Attr>:$shard_parts);
   let assemblyFormat = [{
     $sym_name `=` $tensor_name `in` $file `at` $offset attr-dict `:` $type
   }];
@@ -108,6 +118,9 @@ def G4_EmbedOp : G4_PureOp<"embed"> {
   let description = [{
     `result[t] = table[ids[t]] * scale`. The importer rounds `scale` to the
     table's dtype as the reference does (bf16: sqrt(3072) becomes 55.5).
+    With `vocab_sharded` (tensor parallelism) the table holds rank r's rows of
+    the vocabulary, ids [r * rows, (r + 1) * rows); other ids give zero rows
+    (a `g4.all_reduce` sums the ranks' parts).
     Invariants: `table` is 2-D; the result width equals the table's columns.
 
     ```mlir
@@ -115,7 +128,8 @@ def G4_EmbedOp : G4_PureOp<"embed"> {
         : tensor<?xi32>, tensor<512x64xbf16> -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins G4_TokenVector:$ids, G4_WeightTensor:$table, F32Attr:$scale);
+  let arguments = (ins G4_TokenVector:$ids, G4_WeightTensor:$table, F32Attr:$scale,
+                       UnitAttr:$vocab_sharded);
   let results = (outs G4_Activation:$result);
   let assemblyFormat = [{
     $ids `,` $table attr-dict `:` type($ids) `,` type($table) `->` type($result)
@@ -365,7 +379,10 @@ def G4_MoeExpertsOp : G4_PureOp<"moe_experts"> {
   let description = [{
     `y[t] = sum_k w[t,k] * down_e(gelu_tanh(gate_e x) * up_e x)` with
     `e = ids[t,k]`; `gate_up` is [E, 2I, H] with gate rows first, `down` is
-    [E, H, I]. Invariants: those shapes; route weights and ids both [?, K].
+    [E, H, I]. With `experts_sharded` (tensor parallelism) the weights hold
+    rank r's experts, ids [r * E, (r + 1) * E); routes to other experts add
+    nothing (a `g4.all_reduce` sums the ranks' parts).
+    Invariants: those shapes; route weights and ids both [?, K].
 
     ```mlir
     %y = g4.moe_experts %x, %w, %ids, %gate_up, %down
@@ -375,7 +392,7 @@ def G4_MoeExpertsOp : G4_PureOp<"moe_experts"> {
   }];
   let arguments = (ins G4_Activation:$input, G4_Activation:$route_weights,
                        2DTensorOf<[I32]>:$route_ids, G4_WeightTensor:$gate_up,
-                       G4_WeightTensor:$down);
+                       G4_WeightTensor:$down, UnitAttr:$experts_sharded);
   let results = (outs G4_Activation:$result);
   let assemblyFormat = [{
     $input `,` $route_weights `,` $route_ids `,` $gate_up `,` $down attr-dict `:`
@@ -419,6 +436,56 @@ def G4_SoftcapOp : G4_PureOp<"softcap", [SameOperandsAndResultType]> {
 }
 
 } // opDocGroup OpGroupDecoder
+
+//===----------------------------------------------------------------------===//
+// Collectives (tensor parallelism, produced by g4-shard)
+//===----------------------------------------------------------------------===//
+
+def OpGroupCollectives : OpDocGroup {
+  let summary = "collectives";
+  let description = [{
+    Exchanges between the ranks of a tensor-parallel module (module attribute
+    `g4.tensor_parallel`): every rank runs the same program on its own weight
+    parts and meets the others at these ops.
+  }];
+}
+
+let opDocGroup = OpGroupCollectives in {
+
+def G4_AllReduceOp : G4_PureOp<"all_reduce", [SameOperandsAndResultType]> {
+  let summary = "elementwise sum over the ranks";
+  let description = [{
+    `y = sum over ranks r of x_r`, summed in rank order so that every rank
+    holds the same bits: the partial products of row-parallel projections,
+    vocabulary-parallel embeddings and rank-local experts.
+
+    ```mlir
+    %y = g4.all_reduce %x : tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins G4_Activation:$input);
+  let results = (outs G4_Activation:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def G4_AllGatherOp : G4_PureOp<"all_gather"> {
+  let summary = "concatenation of the ranks' columns in rank order";
+  let description = [{
+    `y[t] = concat over ranks r of x_r[t]`: the vocabulary-parallel logits.
+    Invariant: the result width is a multiple of the input width (the module's
+    rank count when it has `g4.tensor_parallel`).
+
+    ```mlir
+    %y = g4.all_gather %x : tensor<?x256xf32> -> tensor<?x512xf32>
+    ```
+  }];
+  let arguments = (ins G4_Activation:$input);
+  let results = (outs G4_Activation:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+} // opDocGroup OpGroupCollectives
 
 //===----------------------------------------------------------------------===//
 // Fused operations (produced by g4-fuse)
