@@ -1,10 +1,15 @@
 // What the golden tests of test/golden share: the tiny models that have
-// goldens, and the error measure of the bars.
+// goldens, the error measure of the bars, and the greedy continuation.
 #pragma once
+
+#include "cpu/CpuModel.h"
+#include "engine/Generator.h"
+#include "io/Safetensors.h"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +33,19 @@ inline double relativeError(const std::vector<float> &ours, const std::vector<fl
     maxRef = std::max(maxRef, std::abs(double(ref[i])));
   }
   return maxDiff / maxRef;
+}
+
+// The CPU backend's greedy continuation of the golden prompt by `plan`, as
+// many tokens as the golden continuation has, past EOS (the reference ran
+// with min_new_tokens).
+inline std::vector<int32_t> greedyContinuation(const std::filesystem::path &plan,
+                                               const std::map<std::string, io::HostTensor> &golden) {
+  rt::GenerationRequest request;
+  request.prompt = golden.at("prompt").toInt32();
+  request.maxNewTokens = uint32_t(golden.at("greedy").toInt32().size());
+  request.stopAtEos = false;
+  rt::cpu::CpuModel model(plan, {});
+  return rt::generate(model.engine(), std::span(&request, 1)).tokens.at(0);
 }
 
 } // namespace g4::golden
