@@ -35,6 +35,12 @@ void InProcessGroup::abort() {
   arrived_.notify_all();
 }
 
+void InProcessGroup::reset() {
+  std::lock_guard lock(mutex_);
+  aborted_ = false;
+  waiting_ = 0;
+}
+
 InProcessCollectives::InProcessCollectives(std::shared_ptr<InProcessGroup> group, uint32_t rank)
     : group_(std::move(group)), rank_(rank) {}
 

@@ -27,6 +27,8 @@ public:
   void arriveAndWait();
   // Makes every waiting and later arriveAndWait() throw g4::Error.
   void abort();
+  // Ready for the next step after an aborted one; only while no rank waits.
+  void reset();
 
 private:
   std::mutex mutex_;

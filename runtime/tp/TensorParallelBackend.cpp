@@ -29,8 +29,10 @@ void TensorParallelBackend::forward(const StepBatch &batch, const KvCache &kv, s
       threads.emplace_back(run, r, std::ref(otherLogits_[r]));
     run(0, logits);
   }
-  if (firstFailed >= 0)
+  if (firstFailed >= 0) {
+    group_->reset(); // every rank has left the step: the next one starts clean
     std::rethrow_exception(errors[size_t(firstFailed.load())]);
+  }
 }
 
 } // namespace g4::rt

@@ -1,14 +1,17 @@
 // The CPU backend's collectives between rank threads: every rank ends with the
 // same sum (added in rank order) and the same gathered rows, and a failing
-// rank releases the others with an error instead of leaving them waiting.
+// rank releases the others with an error instead of leaving them waiting;
+// TensorParallelBackend reports the failing rank's error and runs the next step.
 #include "tp/InProcessCollectives.h"
 #include "TestPlan.h"
 #include "io/Error.h"
+#include "tp/TensorParallelBackend.h"
 
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <thread>
+#include <utility>
 
 namespace g4::rt::test {
 namespace {
@@ -76,6 +79,45 @@ TEST(InProcessCollectives, AbortReleasesWaitingRanksWithAnError) {
   group->abort(); // rank 1 failed before its collective
   waiting.join();
   EXPECT_EQ(error, "tensor parallelism: another rank failed");
+}
+
+// A rank whose step is the sum of rank + 1 over the ranks, after failing once when asked.
+class SummingRank final : public Backend {
+public:
+  SummingRank(std::unique_ptr<Collectives> collectives, bool failFirst)
+      : collectives_(std::move(collectives)), fail_(failFirst) {}
+  void forward(const StepBatch &, const KvCache &, std::vector<float> &logits) override {
+    if (std::exchange(fail_, false))
+      throw Error("rank " + std::to_string(collectives_->rank()) + " failed");
+    logits.assign(2, float(collectives_->rank() + 1));
+    collectives_->allReduceSum(logits.data(), logits.size());
+  }
+
+private:
+  std::unique_ptr<Collectives> collectives_;
+  bool fail_;
+};
+
+TEST(TensorParallelBackend, ReportsTheFailingRankThenRunsTheNextStep) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<plan::KvLayer>> layers{
+      plan::CreateKvLayer(fbb, 0, plan::AttentionKind::Full, 2, 1, 0, 0)};
+  fbb.Finish(plan::CreateKvSpecDirect(fbb, 4, &layers));
+  const KvCache kv(KvLayout(*flatbuffers::GetRoot<plan::KvSpec>(fbb.GetBufferPointer()), 4), {0, 1});
+  auto group = std::make_shared<InProcessGroup>(2);
+  std::vector<std::unique_ptr<Backend>> ranks;
+  for (uint32_t r = 0; r < 2; ++r)
+    ranks.push_back(std::make_unique<SummingRank>(std::make_unique<InProcessCollectives>(group, r), r == 1));
+  TensorParallelBackend backend(std::move(ranks), group);
+  std::vector<float> logits;
+  try {
+    backend.forward({}, kv, logits);
+    ADD_FAILURE() << "the failing rank's step returned";
+  } catch (const Error &e) {
+    EXPECT_STREQ(e.what(), "rank 1 failed"); // not rank 0's "another rank failed"
+  }
+  backend.forward({}, kv, logits);
+  EXPECT_EQ(logits, std::vector<float>(2, 3.0f));
 }
 
 } // namespace
