@@ -18,7 +18,11 @@ public:
   explicit CpuLoaded(const ModelRequest &r) : model_(r.plan, {r.weights, r.maxSequences, r.maxTokensPerSequence}) {}
   rt::Engine &engine() override { return model_.engine(); }
   const rt::PlanFile &plan() const override { return model_.plan(); }
-  std::string describe() const override { return "CPU reference backend"; }
+  std::string describe() const override {
+    const uint32_t ranks = model_.plan().plan().tensor_parallel();
+    return "CPU reference backend" +
+           (ranks > 1 ? ", " + std::to_string(ranks) + " tensor-parallel ranks (one thread each)" : std::string());
+  }
 
 private:
   rt::cpu::CpuModel model_;
