@@ -124,6 +124,8 @@ struct EmbedArgs {
 // [rowEnd[s-1], rowEnd[s]) are rows of w[s] [rowEnd[s] - rowEnd[s-1], in],
 // written to y[s] [tokens, rowEnd[s] - rowEnd[s-1]]; a single projection
 // (and each unused segment) ends at the last row, rowEnd[kGemvSegments - 1].
+// Side-input epilogues (SliceGatedLinear) take output row r of token t's
+// side operand from side[t * sideStride + r] (side: the slice's first column).
 inline constexpr int kGemvSegments = 3;
 struct GemvArgs {
   G4K_PTR(const float) x;
@@ -134,6 +136,8 @@ struct GemvArgs {
   int tokens;
   int in;
   float factor;
+  G4K_PTR(const float) side;
+  int sideStride;
 };
 
 // splitMma<tokens, Epilogue>: GemvArgs' product for a token tile per block,

@@ -45,11 +45,14 @@ inline std::string rmsNorm(int threadsPerGroup, bool addResidual) {
   return "g4k::rmsNorm<" + std::to_string(threadsPerGroup) + ", " + (addResidual ? "true" : "false") + ">";
 }
 
-// gemv<tokens per block, epilogue> (device/Gemv.cuh).
+// gemv<tokens per block, epilogue> (device/Gemv.cuh). GeluTanhSlice
+// (SliceGatedLinear) is a GEMV epilogue only: the other paths run the plain
+// projection, then the gating.
 inline constexpr std::array kGemvTokens = {1, 2, 4, 8};
-enum class GemvEpilogue { Plain, Softcap, GeluTanhGate };
+enum class GemvEpilogue { Plain, Softcap, GeluTanhGate, GeluTanhSlice };
 inline std::string gemv(int tokens, GemvEpilogue epilogue) {
-  static constexpr const char *kFunctors[] = {"PlainEpilogue", "SoftcapEpilogue", "GeluTanhGateEpilogue"};
+  static constexpr const char *kFunctors[] = {"PlainEpilogue", "SoftcapEpilogue", "GeluTanhGateEpilogue",
+                                              "GeluTanhSliceEpilogue"};
   return "g4k::gemv<" + std::to_string(tokens) + ", g4k::" + kFunctors[int(epilogue)] + ">";
 }
 

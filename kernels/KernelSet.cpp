@@ -13,6 +13,7 @@ std::optional<FamilyRole> choiceRole(plan::Op op) {
   case plan::Op::GatedLinear:
   case plan::Op::LmHead:
   case plan::Op::MultiLinear:
+  case plan::Op::SliceGatedLinear:
   case plan::Op::MoeRouter: // its logits projection
     return FamilyRole::Linear;
   case plan::Op::Attention:

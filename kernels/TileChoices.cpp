@@ -40,13 +40,15 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, 
     choices.push_back({next, last, KernelFamily::Gemv, gemv(tokens, epilogue), uint32_t(tokens)});
     next = last + 1;
   }
+  // The side-input gating has no splitMma epilogue: the plain projection runs, then the gating.
+  const GemvEpilogue mmaEpilogue = epilogue == GemvEpilogue::GeluTanhSlice ? GemvEpilogue::Plain : epilogue;
   const uint32_t mmaMaxRows = in % 8 == 0 ? std::min(options.splitMmaMaxRows, options.stackedMaxRows) : 0;
   for (int tokens : kSplitMmaTokens) {
     if (next > mmaMaxRows)
       break;
     const uint32_t last = tokens == kSplitMmaTokens.back() ? mmaMaxRows : std::min(uint32_t(tokens), mmaMaxRows);
     if (last >= next)
-      choices.push_back({next, last, KernelFamily::SplitMma, splitMma(tokens, epilogue), uint32_t(tokens)});
+      choices.push_back({next, last, KernelFamily::SplitMma, splitMma(tokens, mmaEpilogue), uint32_t(tokens)});
     next = std::max(next, last + 1);
   }
   if (options.stackedMaxRows >= next) {

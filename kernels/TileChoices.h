@@ -44,7 +44,8 @@ struct KernelChoiceSpec {
   uint32_t rowsPerTileAbove = 0;
 };
 
-// Linear, GatedLinear, LmHead and the MoE router's logits of `in` input
+// Linear, GatedLinear, LmHead, SliceGatedLinear (its gating in the GEMV
+// only: splitMma runs the plain projection) and the MoE router's logits of `in` input
 // features: the smallest GEMV variant holding the rows up to gemvMaxTokens
 // (above the largest variant, its blocks walk the rows); in the verify regime
 // the smallest splitMma token tile holding the rows up to splitMmaMaxRows

@@ -3,8 +3,9 @@
 // Rewrites residual add (+ layer scalar) + RMSNorm (then, with the addend's
 // post-norm), q/k RMSNorm + RoPE (then, with the value's
 // norm, into the attention's prologue, where the KV write is), gate/up
-// projections + gelu gating, lm_head + soft-cap and the sibling projections of
-// one input (q, k, v) into the fused g4 ops.
+// projections + gelu gating, the per-layer-input gate projection + gelu gating
+// by its slice, lm_head + soft-cap and the sibling projections of one input
+// (q, k, v) into the fused g4 ops.
 //
 // Each fusion is a local producer/consumer match with its own legality
 // conditions, so each is one rewrite pattern and the greedy driver applies
@@ -205,6 +206,30 @@ struct FuseGatedLinear : OpRewritePattern<GeluTanhMulOp> {
   }
 };
 
+/// `g4.gelu_tanh_mul` of a `g4.linear` (the gate) and a `g4.slice` (the up
+/// operand) -> `g4.slice_gated_linear` (the per-layer-input gate of a PLE
+/// layer), when the gating is the only user of both.
+struct FuseSliceGatedLinear : OpRewritePattern<GeluTanhMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(GeluTanhMulOp gating, PatternRewriter &rewriter) const override {
+    auto gate = gating.getGate().getDefiningOp<LinearOp>();
+    auto slice = gating.getUp().getDefiningOp<SliceOp>();
+    if (!gate || !slice)
+      return rewriter.notifyMatchFailure(gating, "gate is not a g4.linear or up not a g4.slice");
+    if (!gate->hasOneUse() || !slice->hasOneUse())
+      return rewriter.notifyMatchFailure(gating, "the projection or the slice has other users");
+
+    Location loc = rewriter.getFusedLoc({gate.getLoc(), slice.getLoc(), gating.getLoc()});
+    auto fused = SliceGatedLinearOp::create(rewriter, loc, gating.getType(), gate.getInput(), gate.getWeight(),
+                                            slice.getInput(), slice.getOffsetAttr());
+    rewriter.replaceOp(gating, fused);
+    rewriter.eraseOp(gate);
+    rewriter.eraseOp(slice);
+    return success();
+  }
+};
+
 /// Two or three `g4.linear`s of one input in one block, with weights of one
 /// element type -> `g4.multi_linear` (an attention's q, k and v
 /// projections: one launch), built where the last of them was: every user
@@ -286,6 +311,8 @@ struct FusePass : impl::FusePassBase<FusePass> {
       patterns.add<FuseRmsNormRope>(context);
     if (gatedLinear)
       patterns.add<FuseGatedLinear>(context);
+    if (sliceGatedLinear)
+      patterns.add<FuseSliceGatedLinear>(context);
     if (softcap)
       patterns.add<FoldSoftcapIntoLmHead>(context);
     if (attentionPrologue)

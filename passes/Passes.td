@@ -86,9 +86,9 @@ def ShardPass : Pass<"g4-shard", "mlir::ModuleOp"> {
 //===----------------------------------------------------------------------===//
 
 def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
-  let summary = "fuses post-norm+residual+scalar+norm, q/k norm+RoPE+KV write, gate/up+gelu, the logit soft-cap and q/k/v projections";
+  let summary = "fuses post-norm+residual+scalar+norm, q/k norm+RoPE+KV write, gate/up+gelu, the PLE gate+gelu+slice, the logit soft-cap and q/k/v projections";
   let description = [{
-    Rewrites seven decoder patterns into the fused ops a backend runs as one
+    Rewrites eight decoder patterns into the fused ops a backend runs as one
     kernel each; every fused op computes exactly the composition it replaces.
     - `add-rms-norm`: `g4.add` feeding a `g4.rms_norm` that normalizes whole
       rows with a weight becomes `g4.add_rms_norm`; the sum stays available
@@ -111,6 +111,10 @@ def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
     - `gated-linear`: `g4.gelu_tanh_mul` of two `g4.linear`s of the same input
       with weights of one type, each used only by the gating, becomes
       `g4.gated_linear`.
+    - `slice-gated-linear`: `g4.gelu_tanh_mul` of a `g4.linear` and a
+      `g4.slice` (a PLE layer's per-layer-input gate and its slice of the
+      per-layer inputs), each used only by the gating, becomes
+      `g4.slice_gated_linear`.
     - `softcap`: `g4.softcap` of a `g4.lm_head` without a cap whose only
       user it is moves into the head's `softcap` attribute.
     - `sibling-linear`: 2 or 3 `g4.linear`s of one input in one block with
@@ -143,6 +147,8 @@ def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
            "fold the q/k norm + RoPE and the value norm into g4.attention">,
     Option<"gatedLinear", "gated-linear", "bool", /*default=*/"true",
            "fuse the gate and up projections with their gelu-tanh gating">,
+    Option<"sliceGatedLinear", "slice-gated-linear", "bool", /*default=*/"true",
+           "fuse the per-layer-input gate projection with its gelu-tanh gating by a slice">,
     Option<"softcap", "softcap", "bool", /*default=*/"true",
            "fold the final logit soft-cap into g4.lm_head">,
     Option<"siblingLinear", "sibling-linear", "bool", /*default=*/"true",
@@ -197,7 +203,8 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
   let summary = "chooses the kernel and tile of every projection, attention and MoE op per batch regime";
   let description = [{
     Annotates every `g4.linear`, `g4.gated_linear`, `g4.lm_head`,
-    `g4.moe_router` (its logits projection), `g4.attention` and
+    `g4.multi_linear`, `g4.slice_gated_linear`, `g4.moe_router` (its logits
+    projection), `g4.attention` and
     `g4.moe_experts` of `@forward` with `g4k.tiles`: one dictionary per
     regime of row counts (the step's tokens, or a tail pass's logits rows)
     naming the kernel family, the kernel (kernels/KernelNames.h) or library,
@@ -206,8 +213,10 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
     [gemv-max-tokens + 1, stacked-max-rows], long prefill above.
     - projections: the smallest `gemv<tokens, Epilogue>` holding the rows in
       decode (the epilogue from the op: soft-cap for a capped `g4.lm_head`,
-      gelu gate for `g4.gated_linear`), the smallest `splitMma<tokens, Epilogue>`
-      token tile in verify up to 32 rows, above it (and where the input
+      gelu gate for `g4.gated_linear`, gelu gating by the side input's slice
+      for `g4.slice_gated_linear`), the smallest `splitMma<tokens, Epilogue>`
+      token tile in verify up to 32 rows (`g4.slice_gated_linear`: the plain
+      projection, the backend gates after it), above it (and where the input
       features are not a multiple of 8) cuBLASLt on the input split into bf16
       hi + lo stacked as one GEMM, two split GEMMs in long prefill;
     - attention: the variants (kernels/AttentionVariants.h) that exist for

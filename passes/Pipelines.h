@@ -50,7 +50,8 @@ struct TextPipelineOptions : PassPipelineOptions<TextPipelineOptions> {
 ///   3. canonicalize: fold and erase dead ops.
 ///   4. g4-fuse (if `fuse`): residual add + RMSNorm, q/k RMSNorm + RoPE
 ///      (with the value norm, into the attention's prologue), gate/up + gelu
-///      gating, lm_head + soft-cap, the q/k/v projections of one input.
+///      gating, the PLE gate + gelu gating by its slice, lm_head + soft-cap,
+///      the q/k/v projections of one input.
 ///   5. g4-plan-kv: record the KV-cache plan (page size, pool ratio) and
 ///      check the KV-sharing map.
 ///   6. g4-select-tiles (if `arch`): kernel and tile of every projection,

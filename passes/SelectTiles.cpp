@@ -106,6 +106,8 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
         .Case([&](GatedLinearOp) { return kn::linearChoices(GemvEpilogue::GeluTanhGate, in(), options); })
         // One GEMV over the projections' rows at decode; one Linear after the other above.
         .Case([&](MultiLinearOp) { return kn::linearChoices(GemvEpilogue::Plain, in(), options); })
+        // The gating in the GEMV's epilogue at decode; the plain projection, then the gating, above.
+        .Case([&](SliceGatedLinearOp) { return kn::linearChoices(GemvEpilogue::GeluTanhSlice, in(), options); })
         .Case([&](AttentionOp o) -> FailureOr<Choices> {
           if (o.getHeadDim() % 8 != 0) {
             o.emitOpError() << "head_dim " << o.getHeadDim()

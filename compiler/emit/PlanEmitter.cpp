@@ -337,6 +337,9 @@ private:
         .Case([&](mlir::g4::MultiLinearOp) {
           return Params{fb::Op::MultiLinear, fb::CreateMultiLinear(fbb_).Union()};
         })
+        .Case([&](mlir::g4::SliceGatedLinearOp o) {
+          return Params{fb::Op::SliceGatedLinear, fb::CreateSliceGatedLinear(fbb_, u32(o.getOffset())).Union()};
+        })
         .Case([&](mlir::g4::AllReduceOp) {
           return Params{fb::Op::AllReduce, fb::CreateAllReduce(fbb_).Union()};
         })

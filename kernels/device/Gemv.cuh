@@ -1,4 +1,4 @@
-// Skinny Linear for decode: y[t] = epilogue(w0 @ x[t], w1 @ x[t]) for up to
+// Skinny Linear for decode: y[t] = epilogue(w0 @ x[t], w1 @ x[t] or side[t]) for up to
 // kTokens tokens per block (grid.y walks token blocks). Each warp owns one
 // output row (kGemvRows = kGemvWarps rows per block) and reduces it alone; the
 // rows may be segments of sibling projections (MultiLinear: one launch for an
@@ -108,8 +108,11 @@ template <int kTokens, class Epilogue> __global__ void __launch_bounds__(kGemvWa
 #pragma unroll
     for (int m = 0; m < kMats; ++m)
       sums[m] = warpSum(acc[t][m]);
-    if (lane == t && t < tokens)
+    if (lane == t && t < tokens) {
+      if constexpr (Epilogue::kSide)
+        sums[1] = a.side[(long long)(t0 + t) * a.sideStride + row];
       y[(long long)(t0 + t) * out + row] = Epilogue{}(sums[0], sums[1], a.factor);
+    }
   }
 }
 

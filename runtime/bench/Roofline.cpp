@@ -66,6 +66,7 @@ double prefillFlops(const PlanFile &plan, std::span<const int32_t> prompts) {
     switch (inst.op_type()) {
     case plan::Op::Linear:
     case plan::Op::LmHead:
+    case plan::Op::SliceGatedLinear:
     case plan::Op::MoeRouter: {
       const auto [out, in] = dims(inst, 0);
       flops += 2 * rows * in * out;

@@ -183,6 +183,10 @@ void CpuBackend::execute(const plan::Instruction &inst, const StepBatch &batch, 
     for (uint32_t k = 0; k < outputs.size(); ++k)
       linear(in(0), weight(k), out[k]->f32.data(), tokens, width(0), outWidth(k));
     break;
+  case plan::Op::SliceGatedLinear:
+    sliceGatedLinear(in(0), weight(0), in(1), out[0]->f32.data(), tokens, width(0), outWidth(0), width(1),
+                     inst.op_as_SliceGatedLinear()->offset());
+    break;
   case plan::Op::NONE:
     break; // the verifier rejects it
   }

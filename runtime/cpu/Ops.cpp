@@ -261,6 +261,13 @@ void gatedLinear(const float *x, const float *gate, const float *up, float *y, s
   });
 }
 
+void sliceGatedLinear(const float *x, const float *gate, const float *side, float *y, size_t tokens, size_t in,
+                      size_t out, size_t sideWidth, size_t offset) {
+  linear(x, gate, y, tokens, in, out);
+  for (size_t t = 0; t < tokens; ++t)
+    geluTanhMul(y + t * out, side + t * sideWidth + offset, y + t * out, out);
+}
+
 void lmHead(const float *x, const float *table, float *logits, size_t tokens, size_t in, size_t vocab, float cap) {
   linear(x, table, logits, tokens, in, vocab);
   if (cap > 0)

@@ -91,6 +91,11 @@ void rmsNormRope(const float *x, const float *w, const int32_t *positions, float
 // y = geluTanh(x @ gate^T) * (x @ up^T); x [tokens, in], gate and up [out, in].
 void gatedLinear(const float *x, const float *gate, const float *up, float *y, size_t tokens, size_t in, size_t out);
 
+// y = geluTanh(x @ gate^T) * side[:, offset : offset + out]; x [tokens, in],
+// gate [out, in], side [tokens, sideWidth] (Linear, Slice, then GeluTanhMul).
+void sliceGatedLinear(const float *x, const float *gate, const float *side, float *y, size_t tokens, size_t in,
+                      size_t out, size_t sideWidth, size_t offset);
+
 // logits = x @ table^T, then softcap(logits, cap) when cap > 0; table [vocab, in].
 void lmHead(const float *x, const float *table, float *logits, size_t tokens, size_t in, size_t vocab, float cap);
 

@@ -49,6 +49,7 @@ struct CudaBackend::Sizes {
         linearOut = std::max(linearOut, out0);
         break;
       case plan::Op::GatedLinear:
+      case plan::Op::SliceGatedLinear:
         linearIn = std::max(linearIn, in0);
         linearOut = std::max(linearOut, out0);
         gatedInter = std::max(gatedInter, out0);

@@ -8,7 +8,9 @@
 // 2-8% of logits error and MoE routing flips. Fused epilogues (soft-cap,
 // gelu-gated pair) run in the GEMV, after the GEMMs otherwise. A MultiLinear
 // (an attention's q, k and v) is one GEMV over its projections' rows, and one
-// Linear after the other on the other paths.
+// Linear after the other on the other paths. A SliceGatedLinear (the PLE
+// gate) gates by its side input in the GEMV's epilogue; on the other paths the
+// projection, then the slice, then the gating.
 #include "KernelArgs.h"
 #include "cuda/Launch.h"
 #include "cuda/Ops.h"
@@ -142,6 +144,26 @@ void runMultiLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
     }
     args.rowEnd[s] = end;
   }
+  runGemv(env, args, rows, choice);
+}
+
+void runSliceGatedLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
+  const KernelChoice &choice = b.choices.at(rows);
+  const uint32_t offset = b.inst->op_as_SliceGatedLinear()->offset(), out = b.outWidth[0];
+  if (choice.family != kernels::KernelFamily::Gemv) {
+    runLinear(env, {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], out, GemvEpilogue::Plain, 0, &b.choices}, rows);
+    const CUdeviceptr side = env.workspace.gated;
+    const uint64_t n = uint64_t(rows) * out;
+    const g4k::SliceArgs slice{b.in[1], side, int(rows), int(b.inWidth[1]), int(offset), int(out)};
+    launch(env.kernels->slice, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, slice,
+           env.programmatic);
+    runElementwise(env, kernels::ElementwiseOp::GeluTanhMul, b.out[0], side, b.out[0], n, 0);
+    return;
+  }
+  const int end = int(out);
+  g4k::GemvArgs args{b.in[0], {b.weights[0]}, 0, {b.out[0]}, {end, end, end}, int(rows), int(b.inWidth[0]), 0};
+  args.side = b.in[1] + uint64_t(offset) * sizeof(float);
+  args.sideStride = int(b.inWidth[1]);
   runGemv(env, args, rows, choice);
 }
 

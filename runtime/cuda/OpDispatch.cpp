@@ -83,6 +83,9 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
   case plan::Op::MultiLinear:
     runMultiLinear(env, b, rows);
     break;
+  case plan::Op::SliceGatedLinear:
+    runSliceGatedLinear(env, b, rows);
+    break;
   case plan::Op::NONE:
     break; // the verifier rejects it
   }

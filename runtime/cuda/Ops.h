@@ -20,7 +20,8 @@ namespace g4::rt::cuda {
 // Scratch memory ops share, sized for the largest step.
 struct OpWorkspace {
   CUdeviceptr bf16Input = 0;       // 2 x [maxTokens, widest Linear input] bf16: the split input of cuBLASLt
-  CUdeviceptr gated = 0;           // [maxTokens, 2 * widest gated intermediate] fp32 (GatedLinear by cuBLASLt)
+  CUdeviceptr gated = 0;           // [maxTokens, 2 * widest gated intermediate] fp32 (GatedLinear by cuBLASLt;
+                                   // SliceGatedLinear's slice off the GEMV)
   CUdeviceptr stacked = 0;         // [2 x the plan's stacked-GEMM rows, widest Linear output] fp32
   CUdeviceptr splitMmaPartial = 0; // splitMma's K-split partial tiles
   size_t splitMmaPartialFloats = 0;
@@ -104,6 +105,8 @@ struct LinearOperands {
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows);
 // out[i] [rows, outWidth[i]] = in[0] @ weights[i]^T for each of 2 or 3 weights (MultiLinear).
 void runMultiLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
+// out[0] [rows, I] = gelu_tanh(in[0] @ weights[0]^T) * in[1][:, offset : offset + I] (SliceGatedLinear).
+void runSliceGatedLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 
 // AttentionOp.cpp: the plan's choice for the step (plan.fbs KernelChoice,
 // rows_per_tile_above against the step's tiles), or the variant given.

@@ -118,6 +118,7 @@ private:
   void checkGatedLinear() const;
   void checkLmHead(const plan::LmHead &op) const;
   void checkMultiLinear() const;
+  void checkSliceGatedLinear(const plan::SliceGatedLinear &op) const;
   void checkEps(float eps) const;
   void checkRopeHeads(uint32_t width, uint32_t headDim, uint32_t rotaryPairs, float theta, float factor) const;
 
@@ -177,6 +178,8 @@ void InstructionChecker::run() {
     return checkElementwise(1);
   case plan::Op::AllGather:
     return checkAllGather();
+  case plan::Op::SliceGatedLinear:
+    return checkSliceGatedLinear(*inst_.op_as_SliceGatedLinear());
   case plan::Op::NONE:
     break;
   }
@@ -436,6 +439,17 @@ void InstructionChecker::checkMultiLinear() const {
       fail(weightLabel(i) + " must have " + std::to_string(in) + " columns (those of weights[0])");
     expectOutputWidth(i, DType::F32, uint64_t(w[0]), weightLabel(i));
   }
+}
+
+void InstructionChecker::checkSliceGatedLinear(const plan::SliceGatedLinear &op) const {
+  expectCounts(2, 1, 1);
+  const auto &gate = weightShape(0, 2);
+  expectInputWidth(0, DType::F32, uint64_t(gate[1]), weightLabel(0));
+  const uint32_t side = input(1, DType::F32);
+  if (uint64_t(op.offset()) + uint64_t(gate[0]) > side)
+    fail("offset " + std::to_string(op.offset()) + " + " + std::to_string(gate[0]) + " gate rows exceeds " +
+         inputLabel(1) + " width " + std::to_string(side));
+  expectOutputWidth(0, DType::F32, uint64_t(gate[0]), weightLabel(0));
 }
 
 } // namespace

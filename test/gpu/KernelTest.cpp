@@ -116,6 +116,54 @@ INSTANTIATE_TEST_SUITE_P(Shapes, MultiLinearTest,
                                            MultiLinearCase{7, 2560, {2048, 512, 512}},
                                            MultiLinearCase{40, 96, {50, 30}}, MultiLinearCase{100, 64, {64, 31, 33}}));
 
+// ---------------------------------------------------------------- SliceGatedLinear
+
+struct SliceGatedLinearCase {
+  uint32_t tokens, in, out, sideWidth, offset;
+};
+
+class SliceGatedLinearTest : public ::testing::TestWithParam<SliceGatedLinearCase> {};
+
+// The per-layer-input gate gated by its slice of the side input: the gating
+// in the GEMV's epilogue at decode, the plain projection then the slice and
+// the gating on the other paths; against the CPU's composition. Outputs off
+// the GEMV block's rows, inputs not a multiple of 8, slices not at 0.
+TEST_P(SliceGatedLinearTest, MatchesCpu) {
+  const SliceGatedLinearCase c = GetParam();
+  OpHarness h("ple.fused"); // its image holds the side-gated GEMV epilogue
+  std::mt19937 rng(c.tokens * 1000 + c.in + c.offset);
+  const std::vector<float> x = randomValues(size_t(c.tokens) * c.in, rng);
+  const std::vector<float> side = randomValues(size_t(c.tokens) * c.sideWidth, rng);
+  const std::vector<float> w = roundedToBf16(randomValues(size_t(c.out) * c.in, rng, 0.1f));
+  std::vector<float> ref(size_t(c.tokens) * c.out);
+  rt::cpu::sliceGatedLinear(x.data(), w.data(), side.data(), ref.data(), c.tokens, c.in, c.out, c.sideWidth, c.offset);
+
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto op = plan::CreateSliceGatedLinear(fbb, c.offset);
+  fbb.Finish(plan::CreateInstruction(fbb, plan::Op::SliceGatedLinear, op.Union()));
+  BoundInstruction b;
+  b.inst = flatbuffers::GetRoot<plan::Instruction>(fbb.GetBufferPointer());
+  b.in = {h.upload(x), h.upload(side)};
+  b.inWidth = {c.in, c.sideWidth};
+  b.weights = {h.uploadBf16(w)};
+  b.out = {h.poisoned(ref.size())};
+  b.outWidth = {c.out};
+  // The choices gemma4c makes by default (g4-select-tiles).
+  b.choices =
+      rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::GeluTanhSlice, c.in, {}), *h.env().kernels);
+  rt::cuda::runSliceGatedLinear(h.env(), b, c.tokens);
+  EXPECT_LE(relativeL2(h.download(b.out[0], ref.size()), ref), kFp32Tolerance)
+      << c.tokens << " x " << c.in << " -> " << c.out << ", side " << c.sideWidth << " at " << c.offset << " ("
+      << kernels::familyInfo(b.choices.at(c.tokens).family).name << ")";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, SliceGatedLinearTest,
+    ::testing::Values(SliceGatedLinearCase{1, 2560, 256, 10752, 10496}, SliceGatedLinearCase{2, 2560, 256, 10752, 256},
+                      SliceGatedLinearCase{3, 100, 37, 100, 50}, SliceGatedLinearCase{4, 704, 130, 300, 7},
+                      SliceGatedLinearCase{7, 2560, 256, 10752, 5120}, SliceGatedLinearCase{40, 96, 50, 120, 64},
+                      SliceGatedLinearCase{100, 64, 31, 40, 9}));
+
 // ---------------------------------------------------------------- RmsNorm, elementwise, Rope
 
 TEST(ElementwiseKernels, RmsNormMatchesCpu) {

@@ -63,8 +63,9 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   compile->add_flag("--fuse", options.fuse,
-                    "Run g4-fuse: post-norm + residual add (+ layer scalar) + RMSNorm, q/k RMSNorm + RoPE + value norm + KV write (one "
-                    "attention instruction), gate/up + gelu, the logit soft-cap and the q/k/v projections (one "
+                    "Run g4-fuse: post-norm + residual add (+ layer scalar) + RMSNorm, q/k RMSNorm + RoPE + value "
+                    "norm + KV write (one attention instruction), gate/up + gelu, the PLE gate + gelu + slice, the "
+                    "logit soft-cap and the q/k/v projections (one "
                     "instruction) become fused instructions (both backends run them)");
   compile->add_flag("-q,--quiet", options.quiet, "No progress lines on stderr");
 

@@ -461,6 +461,20 @@ LogicalResult MultiLinearOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// g4.slice_gated_linear
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceGatedLinearOp::verify() {
+  if (failed(verifyProjection(*this, getInput(), "gate_weight", getGateWeight(), getResult())))
+    return failure();
+  const int64_t offset = getOffsetAttr().getInt(), width = widthOf(getResult());
+  if (offset < 0 || offset + width > widthOf(getSide()))
+    return emitOpError() << "side column range [" << offset << ", " << offset + width
+                         << ") is outside the side input width " << widthOf(getSide());
+  return verifyTokenCounts(*this, {{"input", getInput()}, {"side", getSide()}, {"result", getResult()}});
+}
+
+//===----------------------------------------------------------------------===//
 // TableGen'd op definitions
 //===----------------------------------------------------------------------===//
 

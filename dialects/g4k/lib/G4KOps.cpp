@@ -34,7 +34,7 @@ using ::g4::kernels::FamilyRole;
 std::optional<FamilyRole> mlir::g4k::familyRoleOf(Operation *op) {
   return llvm::TypeSwitch<Operation *, std::optional<FamilyRole>>(op)
       .Case<mlir::g4::LinearOp, mlir::g4::GatedLinearOp, mlir::g4::LmHeadOp, mlir::g4::MultiLinearOp,
-            mlir::g4::MoeRouterOp>([](auto) { return FamilyRole::Linear; })
+            mlir::g4::SliceGatedLinearOp, mlir::g4::MoeRouterOp>([](auto) { return FamilyRole::Linear; })
       .Case([](mlir::g4::AttentionOp) { return FamilyRole::Attention; })
       .Case([](mlir::g4::MoeExpertsOp) { return FamilyRole::MoeExperts; })
       .Default([](Operation *) { return std::nullopt; });
@@ -87,7 +87,7 @@ LogicalResult DispatchOp::verifyRegions() {
   Operation *computation = getComputation();
   if (!computation || !familyRoleOf(computation))
     return emitOpError() << "expects its body to begin with a g4.linear, g4.gated_linear, g4.lm_head, "
-                            "g4.multi_linear, g4.moe_router, g4.attention or g4.moe_experts"
+                            "g4.multi_linear, g4.slice_gated_linear, g4.moe_router, g4.attention or g4.moe_experts"
                          << (computation ? ", found " + computation->getName().getStringRef().str() : "");
   // Then the launches, then the yield: nothing else.
   int64_t next = 1;

@@ -313,7 +313,7 @@ func.func @launch_after_unbounded(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>)
 
 // A dispatch runs an op that kernel choices apply to.
 func.func @dispatch_of_elementwise(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
-  // expected-error @+1 {{expects its body to begin with a g4.linear, g4.gated_linear, g4.lm_head, g4.multi_linear, g4.moe_router, g4.attention or g4.moe_experts, found g4.add}}
+  // expected-error @+1 {{expects its body to begin with a g4.linear, g4.gated_linear, g4.lm_head, g4.multi_linear, g4.slice_gated_linear, g4.moe_router, g4.attention or g4.moe_experts, found g4.add}}
   %y = g4k.dispatch "sm_90a"(%x) : (tensor<?x64xf32>) -> tensor<?x64xf32> {
   ^bb0(%a: tensor<?x64xf32>):
     %r = g4.add %a, %a : tensor<?x64xf32>

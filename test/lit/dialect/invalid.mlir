@@ -919,3 +919,34 @@ module attributes {g4.tensor_parallel = 4 : i64} {
     return %y : tensor<?x128xf32>
   }
 }
+
+// -----
+
+// The gate's rows are the result's width.
+func.func @slice_gated_linear_result_width(%x: tensor<?x64xf32>, %w: tensor<16x64xbf16>, %ple: tensor<?x96xf32>) {
+  // expected-error @+1 {{result width 32 does not match gate_weight rows 16}}
+  %y = g4.slice_gated_linear %x, %w, %ple {offset = 0 : i64}
+      : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32> -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+// The gating slice [offset, offset + I) lies inside the side input.
+func.func @slice_gated_linear_range_outside_side(%x: tensor<?x64xf32>, %w: tensor<16x64xbf16>,
+                                                 %ple: tensor<?x96xf32>) {
+  // expected-error @+1 {{side column range [88, 104) is outside the side input width 96}}
+  %y = g4.slice_gated_linear %x, %w, %ple {offset = 88 : i64}
+      : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+// Input, side and result rows are one step's tokens.
+func.func @slice_gated_linear_token_count(%x: tensor<4x64xf32>, %w: tensor<16x64xbf16>, %ple: tensor<2x96xf32>) {
+  // expected-error @+1 {{side token count 2 does not match input token count 4}}
+  %y = g4.slice_gated_linear %x, %w, %ple {offset = 0 : i64}
+      : tensor<4x64xf32>, tensor<16x64xbf16>, tensor<2x96xf32> -> tensor<4x16xf32>
+  return
+}

@@ -348,6 +348,19 @@ func.func @multi_linear(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: ten
 
 // -----
 
+// The per-layer-input gate gated by its slice of the per-layer inputs.
+
+// CHECK-LABEL: func.func @slice_gated_linear
+func.func @slice_gated_linear(%x: tensor<?x64xf32>, %w: tensor<16x64xbf16>, %ple: tensor<?x96xf32>)
+    -> tensor<?x16xf32> {
+  // CHECK: g4.slice_gated_linear %{{.+}}, %{{.+}}, %{{.+}} {offset = 80 : i64} : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32> -> tensor<?x16xf32>
+  %y = g4.slice_gated_linear %x, %w, %ple {offset = 80 : i64}
+      : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
 // Tensor parallelism: a weight's part, the rank-local embedding and experts,
 // and the collectives.
 

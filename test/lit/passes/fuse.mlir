@@ -6,6 +6,7 @@
 // RUN: g4-opt --split-input-file --g4-fuse="gated-linear=false" %s | FileCheck %s --check-prefix=NO-GATED
 // RUN: g4-opt --split-input-file --g4-fuse="softcap=false" %s | FileCheck %s --check-prefix=NO-SOFTCAP
 // RUN: g4-opt --split-input-file --g4-fuse="sibling-linear=false" %s | FileCheck %s --check-prefix=NO-SIBLING
+// RUN: g4-opt --split-input-file --g4-fuse="slice-gated-linear=false" %s | FileCheck %s --check-prefix=NO-SLICE-GATED
 
 // The residual add and the whole-row norm that follows it fuse; the sum still
 // feeds the next residual connection.
@@ -427,7 +428,8 @@ func.func @gated_linear(%x: tensor<?x64xf32>, %gate: tensor<128x64xbf16>, %up: t
 
 // -----
 
-// The per-layer-input gate multiplies a slice, not a projection.
+// The per-layer-input gate multiplies a slice, not a projection: no
+// g4.gated_linear (g4.slice_gated_linear, tested below).
 
 // CHECK-LABEL: func.func @gated_linear_up_not_linear
 // CHECK-NOT: g4.gated_linear
@@ -654,4 +656,70 @@ func.func @sibling_linear_after_gated_linear(%x: tensor<?x64xf32>, %gate: tensor
   %h = g4.gelu_tanh_mul %g, %u : tensor<?x128xf32>
   %p = g4.linear %x, %w : tensor<?x64xf32>, tensor<16x64xbf16> -> tensor<?x16xf32>
   return %h, %p : tensor<?x128xf32>, tensor<?x16xf32>
+}
+
+// -----
+
+// A PLE layer's per-layer-input gate: the gate projection, its gelu gating and
+// the slice it multiplies become one op taking the whole per-layer inputs.
+
+// CHECK-LABEL: func.func @slice_gated_linear(
+// CHECK-SAME: %[[X:.+]]: tensor<?x64xf32>, %[[G:.+]]: tensor<16x64xbf16>, %[[PLE:.+]]: tensor<?x96xf32>)
+// CHECK-NEXT: %[[H:.+]] = g4.slice_gated_linear %[[X]], %[[G]], %[[PLE]] {offset = 32 : i64} : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32> -> tensor<?x16xf32>
+// CHECK-NEXT: return %[[H]]
+// NO-SLICE-GATED-LABEL: func.func @slice_gated_linear(
+// NO-SLICE-GATED-NOT: g4.slice_gated_linear
+// NO-SLICE-GATED: return
+func.func @slice_gated_linear(%x: tensor<?x64xf32>, %gate: tensor<16x64xbf16>, %ple: tensor<?x96xf32>)
+    -> tensor<?x16xf32> {
+  %g = g4.linear %x, %gate : tensor<?x64xf32>, tensor<16x64xbf16> -> tensor<?x16xf32>
+  %p = g4.slice %ple {offset = 32 : i64} : tensor<?x96xf32> -> tensor<?x16xf32>
+  %h = g4.gelu_tanh_mul %g, %p : tensor<?x16xf32>
+  return %h : tensor<?x16xf32>
+}
+
+// -----
+
+// The slice as the gate (gelu of the slice) is not the per-layer-input gate.
+
+// CHECK-LABEL: func.func @slice_gated_linear_slice_is_gate
+// CHECK-NOT: g4.slice_gated_linear
+// CHECK: return
+func.func @slice_gated_linear_slice_is_gate(%x: tensor<?x64xf32>, %gate: tensor<16x64xbf16>, %ple: tensor<?x96xf32>)
+    -> tensor<?x16xf32> {
+  %g = g4.linear %x, %gate : tensor<?x64xf32>, tensor<16x64xbf16> -> tensor<?x16xf32>
+  %p = g4.slice %ple {offset = 32 : i64} : tensor<?x96xf32> -> tensor<?x16xf32>
+  %h = g4.gelu_tanh_mul %p, %g : tensor<?x16xf32>
+  return %h : tensor<?x16xf32>
+}
+
+// -----
+
+// A projection with another user stays a g4.linear (the fused op would not
+// give its ungated values).
+
+// CHECK-LABEL: func.func @slice_gated_linear_projection_used_twice
+// CHECK-NOT: g4.slice_gated_linear
+// CHECK: return
+func.func @slice_gated_linear_projection_used_twice(%x: tensor<?x64xf32>, %gate: tensor<16x64xbf16>,
+                                                   %ple: tensor<?x96xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %g = g4.linear %x, %gate : tensor<?x64xf32>, tensor<16x64xbf16> -> tensor<?x16xf32>
+  %p = g4.slice %ple {offset = 32 : i64} : tensor<?x96xf32> -> tensor<?x16xf32>
+  %h = g4.gelu_tanh_mul %g, %p : tensor<?x16xf32>
+  return %h, %g : tensor<?x16xf32>, tensor<?x16xf32>
+}
+
+// -----
+
+// A slice with another user stays a g4.slice.
+
+// CHECK-LABEL: func.func @slice_gated_linear_slice_used_twice
+// CHECK-NOT: g4.slice_gated_linear
+// CHECK: return
+func.func @slice_gated_linear_slice_used_twice(%x: tensor<?x64xf32>, %gate: tensor<16x64xbf16>,
+                                               %ple: tensor<?x96xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %g = g4.linear %x, %gate : tensor<?x64xf32>, tensor<16x64xbf16> -> tensor<?x16xf32>
+  %p = g4.slice %ple {offset = 32 : i64} : tensor<?x96xf32> -> tensor<?x16xf32>
+  %h = g4.gelu_tanh_mul %g, %p : tensor<?x16xf32>
+  return %h, %p : tensor<?x16xf32>, tensor<?x16xf32>
 }

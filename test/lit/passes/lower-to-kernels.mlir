@@ -57,6 +57,29 @@ module @multi_linear {
 
 // -----
 
+// The per-layer-input gate: the dispatch binds the input, the weight and the
+// side input, its GEMV launches gate in their epilogue.
+
+// CHECK-LABEL: module @slice_gated_linear {
+// CHECK: func.func @forward(%[[X:.+]]: tensor<?x64xf32>, %[[W:.+]]: tensor<16x64xbf16>, %[[PLE:.+]]: tensor<?x96xf32>)
+// CHECK: %[[Y:.+]] = g4k.dispatch "sm_90a"(%[[X]], %[[W]], %[[PLE]]) : (tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32>) -> tensor<?x16xf32> {
+// CHECK-NEXT: ^bb0(%[[A:.+]]: tensor<?x64xf32>, %[[B:.+]]: tensor<16x64xbf16>, %[[C:.+]]: tensor<?x96xf32>):
+// CHECK-NEXT: %[[R:.+]] = g4.slice_gated_linear %[[A]], %[[B]], %[[C]] {offset = 32 : i64}
+// CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<1, g4k::GeluTanhSliceEpilogue>" rows 1 to 1 {tile_tokens = 1 : i64}
+// CHECK: g4k.launch "split_mma" "g4k::splitMma<16, g4k::PlainEpilogue>" rows 5 to 16 {tile_tokens = 16 : i64}
+// CHECK: g4k.launch "cublaslt_split" "cublasLt" rows 65 and above
+// CHECK-NEXT: g4k.yield %[[R]] : tensor<?x16xf32>
+// CHECK: return %[[Y]]
+module @slice_gated_linear {
+  func.func @forward(%x: tensor<?x64xf32>, %w: tensor<16x64xbf16>, %ple: tensor<?x96xf32>) -> tensor<?x16xf32> {
+    %y = g4.slice_gated_linear %x, %w, %ple {offset = 32 : i64}
+        : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32> -> tensor<?x16xf32>
+    return %y : tensor<?x16xf32>
+  }
+}
+
+// -----
+
 // Attention of head_dim 256 and 512: per regime (decode, verify, long
 // prefill) the launches of its variants with their tiles, a conditional one
 // ("if rows_per_tile > 16") followed by the one serving the regime's other

@@ -68,6 +68,28 @@ module @multi_linear {
 
 // -----
 
+// The per-layer-input gate: its gating by the slice in the GEMV's epilogue
+// at decode; the plain projection (the backend gates after it) above.
+
+// CHECK-LABEL: module @slice_gated_linear
+// CHECK: g4.slice_gated_linear {{.*}}g4k.tiles = [
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<1, g4k::GeluTanhSliceEpilogue>", max_rows = 1 : i64, min_rows = 1 : i64, tile_tokens = 1 : i64},
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<2, g4k::GeluTanhSliceEpilogue>", max_rows = 2 : i64, min_rows = 2 : i64, tile_tokens = 2 : i64},
+// CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::GeluTanhSliceEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
+// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
+// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
+// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 33 : i64},
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+module @slice_gated_linear {
+  func.func @forward(%x: tensor<?x64xf32>, %w: tensor<16x64xbf16>, %ple: tensor<?x96xf32>) -> tensor<?x16xf32> {
+    %y = g4.slice_gated_linear %x, %w, %ple {offset = 32 : i64}
+        : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32> -> tensor<?x16xf32>
+    return %y : tensor<?x16xf32>
+  }
+}
+
+// -----
+
 // Input features not a multiple of 8 (splitMma's 16-byte loads): the stacked
 // split GEMM serves the verify regime.
 

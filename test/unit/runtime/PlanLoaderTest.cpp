@@ -533,6 +533,32 @@ TEST(PlanLoader, RejectsMultiLinearOfOneWeight) {
             path.string() + ": program 'forward' instruction 1 (MultiLinear): expects 2 or 3 weights, found 1");
 }
 
+TEST(PlanLoader, LoadsSliceGatedLinear) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t gate = b.weight("gate", {4, 16}, randomValues(64, 2));
+    const uint32_t project = b.weight("project", {12, 16}, randomValues(192, 3));
+    const uint32_t ple = b.buffer("ple", 12), h = b.buffer("h", 4);
+    b.emit(plan::CreateLinear(b.fbb()), {2}, {ple}, {project});
+    b.emit(plan::CreateSliceGatedLinear(b.fbb(), 8), {2, ple}, {h}, {gate});
+  });
+  EXPECT_EQ(PlanFile(path).program("forward").instructions()->size(), 3u);
+}
+
+TEST(PlanLoader, RejectsSliceGatedLinearRangeOutsideSide) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t gate = b.weight("gate", {4, 16}, randomValues(64, 2));
+    const uint32_t project = b.weight("project", {12, 16}, randomValues(192, 3));
+    const uint32_t ple = b.buffer("ple", 12), h = b.buffer("h", 4);
+    b.emit(plan::CreateLinear(b.fbb()), {2}, {ple}, {project});
+    b.emit(plan::CreateSliceGatedLinear(b.fbb(), 9), {2, ple}, {h}, {gate});
+  });
+  EXPECT_EQ(loadError(path), path.string() +
+                                 ": program 'forward' instruction 2 (SliceGatedLinear): offset 9 + 4 gate rows exceeds "
+                                 "inputs[1] (buffer 3 'ple') width 12");
+}
+
 TEST(PlanLoader, RejectsLmHeadNegativeSoftcap) {
   TempDir dir;
   const auto path = writePlan(dir, [](PlanBuilder &b) {

@@ -603,6 +603,32 @@ def G4_MultiLinearOp : G4_PureOp<"multi_linear"> {
   let hasVerifier = 1;
 }
 
+def G4_SliceGatedLinearOp : G4_PureOp<"slice_gated_linear"> {
+  let summary = "gate projection with gelu (tanh) gating by a column range of a side input";
+  let description = [{
+    `y = gelu_tanh(x @ gate_weight^T) * side[:, offset : offset + I]`: a
+    `g4.linear` feeding `g4.gelu_tanh_mul` whose other operand is a
+    `g4.slice` (the per-layer-input gate of layer i, gated by its slice of
+    the per-layer inputs), which a backend runs as one product with the
+    gating in its epilogue. The weight is the checkpoint's own [I, H] tensor.
+    Invariants: the weight is 2-D [I, H]; the input width is H, the result
+    width I; the range [offset, offset + I) lies inside the side input's
+    width; input, side and result have one token count.
+
+    ```mlir
+    %g = g4.slice_gated_linear %x, %gate, %ple {offset = 16 : i64}
+        : tensor<?x64xf32>, tensor<16x64xbf16>, tensor<?x96xf32> -> tensor<?x16xf32>
+    ```
+  }];
+  let arguments = (ins G4_Activation:$input, G4_WeightTensor:$gate_weight, G4_Activation:$side, I64Attr:$offset);
+  let results = (outs G4_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $gate_weight `,` $side attr-dict `:` type($input) `,` type($gate_weight) `,` type($side)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 } // opDocGroup OpGroupFused
 
 #endif // G4_OPS_TD
