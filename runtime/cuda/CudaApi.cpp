@@ -57,6 +57,20 @@ NvrtcApi loadNvrtc() {
 
 } // namespace
 
+NcclApi loadNccl(const char *library) {
+  NcclApi api;
+  try {
+    DynamicLibrary loaded({library});
+#define G4_NCCL_SYMBOL(result, name, parameters) api.name = reinterpret_cast<decltype(api.name)>(loaded.symbol(#name));
+#include "cuda/NcclSymbols.inl"
+#undef G4_NCCL_SYMBOL
+  } catch (const Error &e) {
+    throw Error(std::string("NCCL not found: ") + e.what() + " (tensor-parallel plans on the CUDA backend need " +
+                library + ": the nvidia-nccl pip wheel or the libnccl2 package, on LD_LIBRARY_PATH)");
+  }
+  return api;
+}
+
 // A failed load throws out of the static's initialization, so the next call tries again.
 const DriverApi &driver() {
   static const DriverApi api = loadDriver();
@@ -70,6 +84,11 @@ const CublasLtApi &cublasLt() {
 
 const NvrtcApi &nvrtc() {
   static const NvrtcApi api = loadNvrtc();
+  return api;
+}
+
+const NcclApi &nccl() {
+  static const NcclApi api = loadNccl("libnccl.so.2");
   return api;
 }
 

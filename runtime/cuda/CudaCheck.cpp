@@ -43,4 +43,10 @@ void checkCall(cublasStatus_t status, const char *call, const char *file, int li
          file, line);
 }
 
+void checkCall(ncclResult_t status, const char *call, const char *file, int line) {
+  if (status != ncclSuccess)
+    fail(call, "NCCL error " + std::to_string(int(status)) + " (" + nccl().ncclGetErrorString(status) + ")", file,
+         line);
+}
+
 } // namespace g4::rt::cuda

@@ -1,9 +1,26 @@
 // runInstruction: each plan op (plan.fbs gives its semantics) onto its launcher.
 #include "cuda/Ops.h"
 
+#include "io/Error.h"
+
 namespace g4::rt::cuda {
 
 using kernels::ElementwiseOp;
+
+namespace {
+
+void runCollective(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
+  const plan::Op op = b.inst->op_type();
+  if (!env.collectives)
+    throw Error(std::string(plan::EnumNameOp(op)) +
+                " runs between the ranks of a tensor-parallel plan, but this CUDA backend has no NCCL communicator");
+  if (op == plan::Op::AllReduce)
+    env.collectives->allReduceSum(b.in[0], b.out[0], size_t(rows) * b.inWidth[0], env.stream);
+  else
+    env.collectives->allGather(b.in[0], b.out[0], rows, b.inWidth[0], env.workspace.gatherStaging, env.stream);
+}
+
+} // namespace
 
 void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const plan::Instruction &inst = *b.inst;
@@ -85,6 +102,10 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
     break;
   case plan::Op::SliceGatedLinear:
     runSliceGatedLinear(env, b, rows);
+    break;
+  case plan::Op::AllReduce:
+  case plan::Op::AllGather:
+    runCollective(env, b, rows);
     break;
   case plan::Op::NONE:
     break; // the verifier rejects it

@@ -10,6 +10,7 @@
 #include "cuda/Gemm.h"
 #include "cuda/KernelChoice.h"
 #include "cuda/KernelTable.h"
+#include "cuda/NcclCollectives.h"
 #include "cuda/StepInputs.h"
 
 #include <cstdint>
@@ -44,6 +45,7 @@ struct OpWorkspace {
   CUdeviceptr moeGateUp = 0;         // [maxTokens * topK, 2 * intermediate] fp32
   CUdeviceptr moeSplit = 0;          // 2 x [maxTokens * topK, max(hidden, intermediate)] bf16
   int32_t *moeOffsetsHost = nullptr; // [experts + 1], page-locked
+  CUdeviceptr gatherStaging = 0;     // collectives->stagingFloats(rows, width) for the plan's AllGathers
 };
 
 struct OpEnv {
@@ -56,6 +58,7 @@ struct OpEnv {
   OpWorkspace workspace;
   bool hostSync = true;      // ops may wait for the GPU mid-step (false while a graph is captured)
   bool programmatic = false; // programmatic dependent launches (Launch.h), sm_90+
+  const NcclCollectives *collectives = nullptr; // this rank's communicator: a tensor-parallel plan's AllReduce/AllGather
 };
 
 struct BoundInstruction {
@@ -66,6 +69,8 @@ struct BoundInstruction {
   KernelChoices choices; // the plan's kernel per row regime (projections, attention, MoE)
 };
 
+// AllReduce and AllGather run through env.collectives; without one they
+// throw g4::Error naming the op (a backend of one rank).
 void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 
 // ElementwiseOps.cpp

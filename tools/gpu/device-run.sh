@@ -2,7 +2,7 @@
 # Runs on the GPU machine (device tool), from the repository root, with
 # .device/carry.tgz from tools/gpu/pack.sh carried along: the GPU tests, then
 # the benchmarks. Writes logs under $OUT (default: .device/out).
-#   STAGES="tests perf moe-perf tiny e4b moe prefill profile profile-steps torch torch-moe"   which parts to run
+#   STAGES="tests nccl perf moe-perf tiny e4b moe prefill profile profile-steps torch torch-moe"   which parts to run
 #   (default: tests tiny e4b moe)
 #   G4_STAGE=.device   the folder tools/gpu/pack.sh packed (carry $G4_STAGE)
 #   GTEST_FILTER       narrows the tests stage
@@ -21,6 +21,12 @@ for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
          $(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__file__) + "/cu13/lib")' 2>/dev/null); do
   [ -e "$d/libcublasLt.so.13" ] && export LD_LIBRARY_PATH="$d:${LD_LIBRARY_PATH:-}" && break
 done
+# NCCL (tensor-parallel plans only) likewise: the toolkit's, or PyTorch's nvidia-nccl wheel.
+for d in /usr/local/cuda/lib64 /usr/local/cuda/lib \
+         $(python3 -c 'import nvidia; print(*(p + s for p in nvidia.__path__ for s in ("/nccl/lib", "/cu13/lib")))' 2>/dev/null); do
+  [ -e "$d/libnccl.so.2" ] && export LD_LIBRARY_PATH="$d:${LD_LIBRARY_PATH:-}" && nccl_dir=$d && break
+done
+export NCCL_NVLS_ENABLE=${NCCL_NVLS_ENABLE:-0} # never NVLink multicast on the shared hosts (the runtime sets it too)
 
 log() { echo "== $*" | tee -a "$out/summary.txt"; }
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv | tee "$out/gpu.txt"
@@ -32,6 +38,11 @@ for stage in $stages; do
     log "gpu_tests"
     T 300 $bin/gpu_tests --plans $plans --models test/models 2>&1 | tee "$out/gpu_tests.log" |
       grep -E "golden|dummy|FAILED|PASSED" | tail -80
+    ;;
+  nccl)
+    log "NCCL collectives on every visible GPU (libnccl.so.2 from ${nccl_dir:-nowhere found})"
+    nvidia-smi topo -m 2>&1 | tee "$out/topo.txt"
+    T 120 $bin/gpu_tests --gtest_filter='Nccl*' 2>&1 | tee "$out/nccl.log" | grep -E "NCCL [0-9]|OK|SKIPPED|FAILED|PASSED"
     ;;
   perf)
     log "Linear throughput (GEMV vs cuBLASLt)"

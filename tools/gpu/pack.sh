@@ -2,7 +2,9 @@
 # Builds here and packs what the GPU machine runs into .device/carry.tgz
 # (ignored by git; name it in the device tool's `carry`): the gemma4rt and
 # gpu_tests binaries, the shared libraries of this machine's packages they
-# need, and the plans (tools/gpu/make-plans.sh). The plans' kernel images are
+# need, and the plans (tools/gpu/make-plans.sh). The CUDA libraries (driver,
+# cuBLASLt, NVRTC, NCCL) are opened at run time and come from the GPU machine
+# (device-run.sh finds them). The plans' kernel images are
 # mostly alike, so they compress ~50x. The plans find their checkpoints under
 # test/models, which travels with the tree. Usage: tools/gpu/pack.sh [ARCH]
 # G4_BUILD_DIR (default build) and G4_STAGE (default .device: carry

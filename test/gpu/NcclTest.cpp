@@ -1,0 +1,200 @@
+// NCCL collectives of the CUDA backend (NcclCollectives, and the plan's
+// AllReduce and AllGather instructions through runInstruction). With one rank
+// over device 0 both copy their input (all-reduce of one rank, gather of one
+// part), eagerly and replayed from a CUDA graph; with every visible GPU, when
+// there are two or more, the ranks' sums and side-by-side rows.
+#include "OpHarness.h"
+
+#include "cuda/CudaCheck.h"
+#include "cuda/CudaGraphs.h"
+#include "cuda/NcclCollectives.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+#include <thread>
+
+namespace g4::gpu_test {
+namespace {
+
+using rt::cuda::DeviceBuffer;
+using rt::cuda::NcclCollectives;
+
+CUdeviceptr upload(DeviceBuffer &buffer, const std::vector<float> &values) {
+  G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyHtoD, buffer.get(), values.data(), values.size() * sizeof(float));
+  return buffer.get();
+}
+
+std::vector<float> download(const DeviceBuffer &buffer, size_t n) {
+  std::vector<float> values(n);
+  G4_CUDA_CALL(rt::cuda::driver(), cuMemcpyDtoH, values.data(), buffer.get(), n * sizeof(float));
+  return values;
+}
+
+// A buffer of n floats filled with NaN, so unwritten outputs show.
+DeviceBuffer poisoned(size_t n) {
+  DeviceBuffer buffer(n * sizeof(float), "test output");
+  upload(buffer, std::vector<float>(n, std::nanf("")));
+  return buffer;
+}
+
+std::vector<std::unique_ptr<NcclCollectives>> oneRank() {
+  int version = 0;
+  G4_CUDA_CALL(rt::cuda::nccl(), ncclGetVersion, &version);
+  std::cout << "NCCL " << version << "\n";
+  return NcclCollectives::createGroup({0});
+}
+
+TEST(NcclOneRank, AllReduceLeavesDataUnchanged) {
+  const rt::cuda::Device device(0);
+  const auto group = oneRank();
+  ASSERT_EQ(group.size(), 1u);
+  EXPECT_EQ(group[0]->rank(), 0u);
+  EXPECT_EQ(group[0]->ranks(), 1u);
+  std::mt19937 rng(7);
+  const size_t n = 1037;
+  const std::vector<float> x = randomValues(n, rng);
+  DeviceBuffer data(n * sizeof(float), "test input"), out = poisoned(n);
+  group[0]->allReduceSum(upload(data, x), out.get(), n, device.stream());
+  group[0]->allReduceSum(data.get(), data.get(), n, device.stream()); // in place
+  device.synchronize();
+  EXPECT_EQ(download(out, n), x);
+  EXPECT_EQ(download(data, n), x);
+}
+
+TEST(NcclOneRank, AllGatherCopiesRows) {
+  const rt::cuda::Device device(0);
+  const auto group = oneRank();
+  std::mt19937 rng(11);
+  const size_t rows = 37, width = 19;
+  EXPECT_EQ(group[0]->stagingFloats(rows, width), 0u); // one rank's parts are already side by side
+  const std::vector<float> x = randomValues(rows * width, rng);
+  DeviceBuffer in(x.size() * sizeof(float), "test input"), out = poisoned(x.size());
+  group[0]->allGather(upload(in, x), out.get(), rows, width, 0, device.stream());
+  device.synchronize();
+  EXPECT_EQ(download(out, x.size()), x);
+}
+
+// An instruction of `op` from buffer 0 to buffer 1, bound to in and out.
+struct CollectiveInstruction {
+  CollectiveInstruction(plan::Op op, CUdeviceptr in, CUdeviceptr out, uint32_t width) {
+    const std::vector<uint32_t> ins = {0}, outs = {1};
+    const flatbuffers::Offset<void> table =
+        op == plan::Op::AllReduce ? plan::CreateAllReduce(fbb).Union() : plan::CreateAllGather(fbb).Union();
+    fbb.Finish(plan::CreateInstructionDirect(fbb, op, table, &ins, &outs));
+    bound.inst = flatbuffers::GetRoot<plan::Instruction>(fbb.GetBufferPointer());
+    bound.in = {in};
+    bound.out = {out};
+    bound.inWidth = {width};
+    bound.outWidth = {width}; // times the rank count, one
+  }
+  flatbuffers::FlatBufferBuilder fbb;
+  rt::cuda::BoundInstruction bound;
+};
+
+// AllReduce x -> y, then AllGather y -> z, as the backend runs them: eagerly,
+// then captured into a CUDA graph (the decode path) and replayed on new data.
+TEST(NcclOneRank, InstructionsReplayFromGraph) {
+  const rt::cuda::Device device(0);
+  const auto group = oneRank();
+  const uint32_t rows = 13, width = 29;
+  const size_t n = size_t(rows) * width;
+  DeviceBuffer x(n * sizeof(float), "test input"), y = poisoned(n), z = poisoned(n);
+  const CollectiveInstruction reduce(plan::Op::AllReduce, x.get(), y.get(), width),
+      gather(plan::Op::AllGather, y.get(), z.get(), width);
+  rt::cuda::OpEnv env;
+  env.stream = device.stream();
+  env.collectives = group[0].get();
+  const auto record = [&] {
+    rt::cuda::runInstruction(env, reduce.bound, rows);
+    rt::cuda::runInstruction(env, gather.bound, rows);
+  };
+  std::mt19937 rng(13);
+  const std::vector<float> eager = randomValues(n, rng);
+  upload(x, eager);
+  record();
+  device.synchronize();
+  EXPECT_EQ(download(z, n), eager);
+
+  rt::cuda::GraphCache graphs;
+  for (int replay = 0; replay < 3; ++replay) {
+    const std::vector<float> values = randomValues(n, rng);
+    upload(x, values);
+    upload(y, std::vector<float>(n, std::nanf("")));
+    upload(z, std::vector<float>(n, std::nanf("")));
+    env.hostSync = false;
+    graphs.launch(rows, device.stream(), record);
+    device.synchronize();
+    EXPECT_EQ(download(y, n), values) << "graph launch " << replay;
+    EXPECT_EQ(download(z, n), values) << "graph launch " << replay;
+  }
+  EXPECT_EQ(graphs.size(), 1u);
+}
+
+// Every visible GPU a rank, each on its own thread (the runtime's design):
+// rank r's x_r [rows, width]; every rank gets sum_r x_r, the same bits on each,
+// and the gather [rows, width * ranks] with x_r in columns [r * width, (r + 1) * width).
+TEST(NcclAllGpus, SumAndGatherAcrossRanks) {
+  int count = 0;
+  G4_CUDA_CALL(rt::cuda::driver(), cuDeviceGetCount, &count);
+  if (count < 2)
+    GTEST_SKIP() << "a communicator across ranks needs 2 or more GPUs; this machine has " << count;
+  const uint32_t ranks = uint32_t(count), rows = 5, width = 7;
+  const size_t n = size_t(rows) * width;
+  std::vector<std::unique_ptr<rt::cuda::Device>> devices;
+  std::vector<int> ordinals;
+  std::vector<std::vector<float>> x;
+  for (uint32_t r = 0; r < ranks; ++r) {
+    devices.push_back(std::make_unique<rt::cuda::Device>(int(r)));
+    ordinals.push_back(int(r));
+    std::mt19937 rng(100 + r);
+    x.push_back(randomValues(n, rng));
+  }
+  const auto group = NcclCollectives::createGroup(ordinals);
+  ASSERT_EQ(group.size(), size_t(ranks));
+  ASSERT_EQ(group[1]->stagingFloats(rows, width), size_t(ranks) * n);
+
+  std::vector<std::vector<float>> sums(ranks), gathers(ranks);
+  std::vector<std::string> errors(ranks);
+  std::vector<std::thread> threads;
+  for (uint32_t r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        const rt::cuda::Device &device = *devices[r];
+        device.makeCurrent();
+        DeviceBuffer in(n * sizeof(float), "test input"),
+            sum = poisoned(n), gathered = poisoned(ranks * n),
+            staging(group[r]->stagingFloats(rows, width) * sizeof(float), "gather staging");
+        group[r]->allReduceSum(upload(in, x[r]), sum.get(), n, device.stream());
+        group[r]->allGather(in.get(), gathered.get(), rows, width, staging.get(), device.stream());
+        device.synchronize();
+        sums[r] = download(sum, n);
+        gathers[r] = download(gathered, ranks * n);
+      } catch (const std::exception &e) {
+        errors[r] = e.what();
+      }
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (uint32_t r = 0; r < ranks; ++r)
+    ASSERT_EQ(errors[r], "") << "rank " << r;
+
+  for (size_t i = 0; i < n; ++i) {
+    float expected = 0;
+    for (uint32_t r = 0; r < ranks; ++r)
+      expected += x[r][i];
+    EXPECT_NEAR(sums[0][i], expected, 1e-6f * float(ranks)) << "element " << i; // NCCL's order, not rank order
+  }
+  for (uint32_t r = 0; r < ranks; ++r) {
+    EXPECT_EQ(sums[r], sums[0]) << "rank " << r;
+    for (size_t t = 0; t < rows; ++t)
+      for (uint32_t part = 0; part < ranks; ++part)
+        for (size_t c = 0; c < width; ++c)
+          ASSERT_EQ(gathers[r][(t * ranks + part) * width + c], x[part][t * width + c])
+              << "rank " << r << " row " << t << " part " << part << " column " << c;
+  }
+}
+
+} // namespace
+} // namespace g4::gpu_test
