@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cpu/CpuModel.h"
+#include "driver/Compile.h"
 #include "engine/Generator.h"
 #include "io/Safetensors.h"
 
@@ -33,6 +34,19 @@ inline double relativeError(const std::vector<float> &ours, const std::vector<fl
     maxRef = std::max(maxRef, std::abs(double(ref[i])));
   }
   return maxDiff / maxRef;
+}
+
+// Compiles the tiny model in `modelDir` to a CPU-only `plan`, with `--fuse`
+// and `--tp ranks` as asked.
+inline void compilePlan(const std::filesystem::path &modelDir, const std::filesystem::path &plan, bool fused,
+                        uint32_t ranks = 1) {
+  driver::CompileOptions options;
+  options.checkpointDir = modelDir.string();
+  options.output = plan.string();
+  options.tensorParallel = ranks;
+  options.fuse = fused;
+  options.quiet = true;
+  driver::compile(options);
 }
 
 // The CPU backend's greedy continuation of the golden prompt by `plan`, as

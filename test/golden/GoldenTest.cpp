@@ -7,7 +7,6 @@
 // of g4-fuse), which must meet the same goldens.
 #include "GoldenSupport.h"
 #include "cpu/CpuModel.h"
-#include "driver/Compile.h"
 #include "engine/TeacherForcing.h"
 #include "io/Safetensors.h"
 
@@ -42,12 +41,7 @@ protected:
     golden_ = io::readSafetensors((modelDir_ / "golden.safetensors").string());
     fs::create_directories(planDir_);
     planPath_ = planDir_ / (model + (fused ? "-fused" : "") + ".g4plan");
-    driver::CompileOptions options;
-    options.checkpointDir = modelDir_.string();
-    options.output = planPath_.string();
-    options.fuse = fused;
-    options.quiet = true;
-    driver::compile(options);
+    golden::compilePlan(modelDir_, planPath_, fused);
   }
 
   static fs::path planDir_;

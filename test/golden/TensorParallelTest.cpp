@@ -5,7 +5,6 @@
 // to the CPU bar (1e-4), and the golden greedy continuation.
 #include "GoldenSupport.h"
 #include "cpu/CpuModel.h"
-#include "driver/Compile.h"
 #include "engine/TeacherForcing.h"
 #include "io/Safetensors.h"
 
@@ -44,13 +43,7 @@ protected:
     fs::create_directories(planDir_);
     auto compile = [&](uint32_t tp) {
       fs::path plan = planDir_ / (model + "-tp" + std::to_string(tp) + (fused ? "-fused" : "") + ".g4plan");
-      driver::CompileOptions options;
-      options.checkpointDir = modelDir.string();
-      options.output = plan.string();
-      options.tensorParallel = tp;
-      options.fuse = fused;
-      options.quiet = true;
-      driver::compile(options);
+      golden::compilePlan(modelDir, plan, fused, tp);
       return plan;
     };
     onePlan_ = compile(1);
