@@ -59,7 +59,9 @@ int main(int argc, char **argv) {
   compile
       ->add_option("--tp", options.tensorParallel,
                    "Tensor-parallel ranks: g4-shard splits attention heads, MLP columns, experts and the "
-                   "vocabulary over this many GPUs, and the plan records each rank's byte ranges of the checkpoint")
+                   "vocabulary over this many ranks, and the plan records each rank's byte ranges of the checkpoint "
+                   "(gemma4rt runs split plans on the CPU backend, one thread per rank; the CUDA backend refuses "
+                   "them for now)")
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   compile->add_flag("--fuse", options.fuse,
