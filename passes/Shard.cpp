@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 
 #include <algorithm>
@@ -209,9 +210,10 @@ private:
     return success();
   }
 
-  // Narrows every cut weight and the values that reference it.
+  // Narrows every cut weight, then (one walk) the values that reference them.
   LogicalResult cutWeights() {
     auto i64 = IntegerType::get(module_.getContext(), 64);
+    llvm::DenseMap<StringAttr, RankedTensorType> partTypes;
     for (auto [symbol, cut] : cuts_) {
       auto weight = module_.lookupSymbol<WeightOp>(symbol);
       auto type = cast<RankedTensorType>(weight.getType());
@@ -224,11 +226,12 @@ private:
       weight.setType(part);
       weight.setShardDimAttr(IntegerAttr::get(i64, cut.dim));
       weight.setShardPartsAttr(IntegerAttr::get(i64, cut.parts));
-      module_.walk([&](WeightRefOp ref) {
-        if (ref.getWeight() == symbol.getValue())
-          ref.getResult().setType(part);
-      });
+      partTypes[symbol] = part;
     }
+    module_.walk([&](WeightRefOp ref) {
+      if (RankedTensorType part = partTypes.lookup(ref.getWeightAttr().getAttr()))
+        ref.getResult().setType(part);
+    });
     return success();
   }
 
