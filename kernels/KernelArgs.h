@@ -162,7 +162,7 @@ struct RmsNormArgs {
   G4K_PTR(const float) residual;
   G4K_PTR(float) sum;
   G4K_PTR(const bf16) w; // [group], or 0 for no weight
-  G4K_PTR(float) y;
+  G4K_PTR(float) y;      // or 0 with rmsNorm<.., true>: sum alone, no output norm (RmsNormAdd)
   long long groups; // tokens * width / group
   int group;
   float eps;

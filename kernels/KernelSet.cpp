@@ -49,7 +49,7 @@ std::vector<std::string> requiredKernels(const plan::Plan &plan) {
           if (family && !family->library && choice->kernel())
             names.insert(choice->kernel()->str());
         }
-      if (inst->op_type() == plan::Op::AddRmsNorm)
+      if (inst->op_type() == plan::Op::AddRmsNorm || inst->op_type() == plan::Op::RmsNormAdd)
         addRmsNorm(true);
       else if (const plan::MoeRouter *router = inst->op_as_MoeRouter()) {
         if (router->top_k() > 32)

@@ -1,9 +1,9 @@
 //===- Fuse.cpp - fuse decoder op sequences into one op each ----*- C++ -*-===//
 //
 // Rewrites residual add (+ layer scalar) + RMSNorm (then, with the addend's
-// post-norm), q/k RMSNorm + RoPE (then, with the value's
-// norm, into the attention's prologue, where the KV write is), gate/up
-// projections + gelu gating, the per-layer-input gate projection + gelu gating
+// post-norm), the post-norm + residual add that no norm follows, q/k RMSNorm +
+// RoPE (then, with the value's norm, into the attention's prologue, where the
+// KV write is), gate/up projections + gelu gating, the per-layer-input gate projection + gelu gating
 // by its slice, lm_head + soft-cap and the sibling projections of one input
 // (q, k, v) into the fused g4 ops.
 //
@@ -100,6 +100,33 @@ struct FoldPostNormIntoAddRmsNorm : OpRewritePattern<AddRmsNormOp> {
       fused.getXNormMutable().assign(norm.getWeight());
       fused->setLoc(rewriter.getFusedLoc({norm.getLoc(), fused.getLoc()}));
     });
+    rewriter.eraseOp(norm);
+    return success();
+  }
+};
+
+/// `g4.add` whose addend (either operand: the add commutes) is a whole-row
+/// `g4.rms_norm` with weight, used only here -> `g4.rms_norm_add` (the
+/// post-norm + residual add of a block that no norm follows: a PLE layer's
+/// FFN). Built where the add was; the norm's operands come before it.
+struct FuseRmsNormAdd : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
+    auto foldable = [](Value v) {
+      auto norm = v.getDefiningOp<RmsNormOp>();
+      return norm && isWholeRowNormWithWeight(norm) && norm->hasOneUse() ? norm : RmsNormOp();
+    };
+    Value residual = add.getLhs();
+    RmsNormOp norm = foldable(add.getRhs());
+    if (!norm && (norm = foldable(residual)))
+      residual = add.getRhs();
+    if (!norm)
+      return rewriter.notifyMatchFailure(add, "no operand is a whole-row g4.rms_norm with weight used only here");
+
+    auto fused = RmsNormAddOp::create(rewriter, rewriter.getFusedLoc({norm.getLoc(), add.getLoc()}), add.getType(),
+                                      residual, norm.getInput(), norm.getWeight(), norm.getEpsAttr());
+    rewriter.replaceOp(add, fused.getSum());
     rewriter.eraseOp(norm);
     return success();
   }
@@ -323,13 +350,18 @@ struct FusePass : impl::FusePassBase<FusePass> {
       getOperation().emitError("g4-fuse: the fusion patterns did not reach a fixed point");
       return signalPassFailure();
     }
-    // After the others, so that a gate/up pair becomes g4.gated_linear first.
-    if (!siblingLinear)
+    // After the others: an add that a norm follows becomes g4.add_rms_norm
+    // with x_norm (one op for the post-norm, the add and the next norm), not
+    // g4.rms_norm_add; a gate/up pair becomes g4.gated_linear, not siblings.
+    RewritePatternSet late(context);
+    if (rmsNormAdd)
+      late.add<FuseRmsNormAdd>(context);
+    if (siblingLinear)
+      late.add<FuseSiblingLinears>(context);
+    if (late.getNativePatterns().empty())
       return;
-    RewritePatternSet siblings(context);
-    siblings.add<FuseSiblingLinears>(context);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(siblings), config))) {
-      getOperation().emitError("g4-fuse: the sibling-linear pattern did not reach a fixed point");
+    if (failed(applyPatternsGreedily(getOperation(), std::move(late), config))) {
+      getOperation().emitError("g4-fuse: the rms-norm-add and sibling-linear patterns did not reach a fixed point");
       return signalPassFailure();
     }
   }

@@ -86,9 +86,9 @@ def ShardPass : Pass<"g4-shard", "mlir::ModuleOp"> {
 //===----------------------------------------------------------------------===//
 
 def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
-  let summary = "fuses post-norm+residual+scalar+norm, q/k norm+RoPE+KV write, gate/up+gelu, the PLE gate+gelu+slice, the logit soft-cap and q/k/v projections";
+  let summary = "fuses post-norm+residual+scalar+norm, post-norm+residual, q/k norm+RoPE+KV write, gate/up+gelu, the PLE gate+gelu+slice, the logit soft-cap and q/k/v projections";
   let description = [{
-    Rewrites eight decoder patterns into the fused ops a backend runs as one
+    Rewrites nine decoder patterns into the fused ops a backend runs as one
     kernel each; every fused op computes exactly the composition it replaces.
     - `add-rms-norm`: `g4.add` feeding a `g4.rms_norm` that normalizes whole
       rows with a weight becomes `g4.add_rms_norm`; the sum stays available
@@ -100,6 +100,13 @@ def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
     - `post-norm`: a `g4.add_rms_norm` whose addend (either operand) is a
       whole-row `g4.rms_norm` with weight and the same eps, used only there,
       takes that norm as its `x_norm` (the block's post-norm).
+    - `rms-norm-add`: a `g4.add` whose addend (either operand) is a
+      whole-row `g4.rms_norm` with weight, used only there, becomes
+      `g4.rms_norm_add` (a post-norm + residual add that no norm follows: a
+      PLE layer's post-FFN norm, whose sum the per-layer-input gate reads, or
+      a MoE block's expert-path post-norm added to the dense path's).
+      Runs after `add-rms-norm` and `post-norm`, so an add that a norm
+      follows becomes `g4.add_rms_norm` with `x_norm` first.
     - `rms-norm-rope`: `g4.rms_norm` with a weight and `group` = head_dim whose
       only user is a `g4.rope` with that head_dim becomes `g4.rms_norm_rope`.
     - `attention-prologue`: a `g4.attention` whose query and key are
@@ -120,8 +127,8 @@ def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
     - `sibling-linear`: 2 or 3 `g4.linear`s of one input in one block with
       weights of one element type (an attention's q, k and v projections)
       become one `g4.multi_linear` where the last of them was, when every
-      user of the projections comes after it. Runs after the other fusions,
-      so a gate/up pair becomes `g4.gated_linear` first.
+      user of the projections comes after it. Runs after the other fusions
+      (with `rms-norm-add`), so a gate/up pair becomes `g4.gated_linear` first.
     Each fusion can be switched off with its option.
 
     ```mlir
@@ -141,6 +148,8 @@ def FusePass : Pass<"g4-fuse", "mlir::ModuleOp"> {
            "fuse a residual add into the whole-row RMSNorm that follows it">,
     Option<"postNorm", "post-norm", "bool", /*default=*/"true",
            "fold the addend's whole-row RMSNorm into g4.add_rms_norm">,
+    Option<"rmsNormAdd", "rms-norm-add", "bool", /*default=*/"true",
+           "fuse a whole-row RMSNorm into the residual add that follows it (no norm after)">,
     Option<"rmsNormRope", "rms-norm-rope", "bool", /*default=*/"true",
            "fuse the per-head q/k RMSNorm into the RoPE that follows it">,
     Option<"attentionPrologue", "attention-prologue", "bool", /*default=*/"true",

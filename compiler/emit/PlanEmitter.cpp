@@ -325,6 +325,9 @@ private:
           return Params{fb::Op::AddRmsNorm,
                         fb::CreateAddRmsNorm(fbb_, f(o.getEps()), bool(o.getXNorm()), bool(o.getScalar())).Union()};
         })
+        .Case([&](mlir::g4::RmsNormAddOp o) {
+          return Params{fb::Op::RmsNormAdd, fb::CreateRmsNormAdd(fbb_, f(o.getEps())).Union()};
+        })
         .Case([&](mlir::g4::RmsNormRopeOp o) {
           return Params{fb::Op::RmsNormRope,
                         fb::CreateRmsNormRope(fbb_, f(o.getEps()), u32(o.getHeadDim()), u32(o.getRotaryPairs()),

@@ -4,7 +4,9 @@
 // where one pass of float4 loads covers a hidden row: a decode step's norms
 // are latency-bound single blocks. With kAdd (AddRmsNorm) the input is
 // residual + x, also stored to `sum`; x normalized first with xWeight when
-// given (one more reduction), the sum scaled by *scalar when given.
+// given (one more reduction), the sum scaled by *scalar when given. Without
+// `y` (RmsNormAdd: x's post-norm + the residual add) the sum is the output:
+// its own norm is skipped.
 #pragma once
 
 #include "Common.cuh"
@@ -75,6 +77,8 @@ __global__ void __launch_bounds__(rmsNormBlockThreads(kThreads)) rmsNorm(RmsNorm
     }
     sum += v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3];
   }
+  if (kAdd && !a.y)
+    return; // one value for the whole grid: no thread is left waiting in reduce()
   sum = reduce(sum);
   if (!active)
     return;

@@ -167,6 +167,9 @@ void CpuBackend::execute(const plan::Instruction &inst, const StepBatch &batch, 
                op.x_norm() ? weight(1) : nullptr, op.scaled() ? weight(1 + op.x_norm()) : nullptr);
     break;
   }
+  case plan::Op::RmsNormAdd:
+    rmsNormAdd(in(0), in(1), weight(0), out[0]->f32.data(), tokens, width(0), inst.op_as_RmsNormAdd()->eps());
+    break;
   case plan::Op::RmsNormRope: {
     const plan::RmsNormRope &op = *inst.op_as_RmsNormRope();
     rmsNormRope(in(0), weight(0), inIds(1), out[0]->f32.data(), tokens, width(0), op.eps(),

@@ -241,6 +241,15 @@ void addRmsNorm(const float *residual, const float *x, const float *w, float *su
   }
 }
 
+void rmsNormAdd(const float *residual, const float *x, const float *w, float *sum, size_t tokens, size_t width,
+                float eps) {
+  std::vector<float> addend(width);
+  for (size_t row = 0; row < tokens * width; row += width) {
+    normalize(x + row, w, addend.data(), width, eps);
+    add(residual + row, addend.data(), sum + row, width);
+  }
+}
+
 void rmsNormRope(const float *x, const float *w, const int32_t *positions, float *y, size_t tokens, size_t width,
                  float eps, const RopeParams &params) {
   TokenRotation rotation(params);

@@ -84,6 +84,12 @@ void moeExperts(const float *x, const float *routeWeights, const int32_t *routeI
 void addRmsNorm(const float *residual, const float *x, const float *w, float *sum, float *normed, size_t tokens,
                 size_t width, float eps, const float *xNorm = nullptr, const float *scalar = nullptr);
 
+// sum = residual + rmsNorm of x over whole rows, times w [width] (rmsNorm
+// with group = width, then add): addRmsNorm's xNorm and sum without its
+// output norm.
+void rmsNormAdd(const float *residual, const float *x, const float *w, float *sum, size_t tokens, size_t width,
+                float eps);
+
 // rmsNorm with group = params.headDim and weight w [headDim], then rope.
 void rmsNormRope(const float *x, const float *w, const int32_t *positions, float *y, size_t tokens, size_t width,
                  float eps, const RopeParams &params);

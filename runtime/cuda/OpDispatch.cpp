@@ -80,6 +80,10 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
                   op.eps());
     break;
   }
+  case plan::Op::RmsNormAdd: // AddRmsNorm's post-norm of x and sum, no output norm
+    runAddRmsNorm(env, {b.in[0], b.in[1], 0, b.weights[0], 0, b.out[0], 0}, rows, b.inWidth[0],
+                  inst.op_as_RmsNormAdd()->eps());
+    break;
   case plan::Op::RmsNormRope:
     runRmsNormRope(env, b, rows);
     break;

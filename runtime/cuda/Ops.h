@@ -79,6 +79,7 @@ void runRmsNorm(const OpEnv &env, CUdeviceptr x, CUdeviceptr weight, CUdeviceptr
                 uint32_t group, float eps);
 // sum = residual + x (x first normalized with xNorm when set; the sum then
 // scaled by *scalar when set); normed = rmsnorm(sum) * weight over whole rows.
+// Without normed (and weight), the sum alone: RmsNormAdd is xNorm and sum.
 struct AddRmsNormOperands {
   CUdeviceptr residual = 0, x = 0, weight = 0, xNorm = 0, scalar = 0, sum = 0, normed = 0;
 };

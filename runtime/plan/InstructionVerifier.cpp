@@ -114,6 +114,7 @@ private:
   void checkMoeExperts(const plan::MoeExperts &op) const;
   void checkLayerScalar() const;
   void checkAddRmsNorm(const plan::AddRmsNorm &op) const;
+  void checkRmsNormAdd(const plan::RmsNormAdd &op) const;
   void checkRmsNormRope(const plan::RmsNormRope &op) const;
   void checkGatedLinear() const;
   void checkLmHead(const plan::LmHead &op) const;
@@ -180,6 +181,8 @@ void InstructionChecker::run() {
     return checkAllGather();
   case plan::Op::SliceGatedLinear:
     return checkSliceGatedLinear(*inst_.op_as_SliceGatedLinear());
+  case plan::Op::RmsNormAdd:
+    return checkRmsNormAdd(*inst_.op_as_RmsNormAdd());
   case plan::Op::NONE:
     break;
   }
@@ -401,6 +404,15 @@ void InstructionChecker::checkAddRmsNorm(const plan::AddRmsNorm &op) const {
     expectWeightShape(1 + op.x_norm(), {1}, "the layer scalar");
   expectOutputWidth(0, DType::F32, width, "the input width");
   expectOutputWidth(1, DType::F32, width, "the input width");
+}
+
+void InstructionChecker::checkRmsNormAdd(const plan::RmsNormAdd &op) const {
+  expectCounts(2, 1, 1);
+  checkEps(op.eps());
+  const uint32_t width = input(0, DType::F32);
+  expectInputWidth(1, DType::F32, width, "inputs[0]");
+  expectWeightShape(0, {width}, "one scale per element of a row");
+  expectOutputWidth(0, DType::F32, width, "the input width");
 }
 
 void InstructionChecker::checkRmsNormRope(const plan::RmsNormRope &op) const {

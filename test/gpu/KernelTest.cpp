@@ -219,6 +219,34 @@ TEST(ElementwiseKernels, AddRmsNormMatchesCpu) {
       }
 }
 
+// RmsNormAdd through runInstruction (the rmsNorm add variant without its
+// output norm: x's post-norm, then the residual add): the hidden widths of
+// E2B, E4B and 31B, and rows that are neither float4 vectors nor a warp's
+// multiple, at decode and prefill token counts.
+TEST(ElementwiseKernels, RmsNormAddMatchesCpu) {
+  OpHarness h("ple.fused"); // its image holds the rmsNorm add variants
+  std::mt19937 rng(13);
+  flatbuffers::FlatBufferBuilder fbb;
+  fbb.Finish(plan::CreateInstruction(fbb, plan::Op::RmsNormAdd, plan::CreateRmsNormAdd(fbb, 1e-6f).Union()));
+  for (const uint32_t width : {1536u, 2560u, 5376u, 100u, 37u})
+    for (const uint32_t tokens : {1u, 5u}) {
+      const std::vector<float> residual = randomValues(size_t(tokens) * width, rng, 2.0f);
+      const std::vector<float> x = randomValues(residual.size(), rng, 3.0f);
+      const std::vector<float> w = roundedToBf16(randomValues(width, rng));
+      std::vector<float> sum(x.size());
+      rt::cpu::rmsNormAdd(residual.data(), x.data(), w.data(), sum.data(), tokens, width, 1e-6f);
+      BoundInstruction b;
+      b.inst = flatbuffers::GetRoot<plan::Instruction>(fbb.GetBufferPointer());
+      b.in = {h.upload(residual), h.upload(x)};
+      b.inWidth = {width, width};
+      b.weights = {h.uploadBf16(w)};
+      b.out = {h.poisoned(sum.size())};
+      b.outWidth = {width};
+      rt::cuda::runInstruction(h.env(), b, tokens);
+      EXPECT_LE(relativeL2(h.download(b.out[0], sum.size()), sum), kFp32Tolerance) << tokens << " x " << width;
+    }
+}
+
 TEST(ElementwiseKernels, OpsMatchCpu) {
   OpHarness h("moe");
   std::mt19937 rng(11);

@@ -65,7 +65,8 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   compile->add_flag("--fuse", options.fuse,
-                    "Run g4-fuse: post-norm + residual add (+ layer scalar) + RMSNorm, q/k RMSNorm + RoPE + value "
+                    "Run g4-fuse: post-norm + residual add (+ layer scalar) + RMSNorm, post-norm + residual add "
+                    "where no norm follows (PLE layers' post-FFN norm), q/k RMSNorm + RoPE + value "
                     "norm + KV write (one attention instruction), gate/up + gelu, the PLE gate + gelu + slice, the "
                     "logit soft-cap and the q/k/v projections (one "
                     "instruction) become fused instructions (both backends run them)");

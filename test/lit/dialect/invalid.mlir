@@ -741,6 +741,25 @@ func.func @add_rms_norm_weight_shape(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>,
 
 // -----
 
+// The post-norm scales whole rows: one weight per element of the row.
+func.func @rms_norm_add_weight_shape(%r: tensor<?x64xf32>, %m: tensor<?x64xf32>, %w: tensor<16xbf16>) {
+  // expected-error @+1 {{expects weight of shape [64], found [16]}}
+  %sum = g4.rms_norm_add %r, %m, %w {eps = 1.0e-06 : f32} : tensor<?x64xf32>, tensor<16xbf16>
+  return
+}
+
+// -----
+
+// The residual, the normalized value and the sum share one type.
+func.func @rms_norm_add_types_differ(%r: tensor<?x64xf32>, %m: tensor<4x64xf32>, %w: tensor<64xbf16>) {
+  // expected-error @+1 {{failed to verify that all of {residual, x, sum} have same type}}
+  %sum = "g4.rms_norm_add"(%r, %m, %w) <{eps = 1.0e-06 : f32}>
+      : (tensor<?x64xf32>, tensor<4x64xf32>, tensor<64xbf16>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
 // The fused RoPE pairs element j with j + head_dim/2, so head_dim is even.
 func.func @rms_norm_rope_head_dim_odd(%q: tensor<?x62xf32>, %w: tensor<31xbf16>, %pos: tensor<?xi32>) {
   // expected-error @+1 {{expects a positive, even head_dim, found 31}}

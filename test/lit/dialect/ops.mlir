@@ -308,8 +308,8 @@ func.func @lm_head_softcap(%x: tensor<?x64xf32>, %table: tensor<512x64xbf16>) ->
 
 // -----
 
-// Fused ops: residual add + RMSNorm (two results), q/k RMSNorm + RoPE, and
-// the gated gate/up projections.
+// Fused ops: residual add + RMSNorm (two results), post-norm + residual add
+// (of that sum), q/k RMSNorm + RoPE, and the gated gate/up projections.
 
 // CHECK-LABEL: func.func @fused
 func.func @fused(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: tensor<64xbf16>,
@@ -318,13 +318,16 @@ func.func @fused(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: tensor<64xbf16>
     -> (tensor<?x64xf32>, tensor<?x128xf32>, tensor<?x128xf32>) {
   // CHECK: %[[SUM:.+]], %[[NORMED:.+]] = g4.add_rms_norm %{{.+}}, %{{.+}}, %{{.+}} {eps = 9.99999997E-7 : f32} : tensor<?x64xf32>, tensor<64xbf16>
   %sum, %normed = g4.add_rms_norm %r, %a, %w {eps = 1.0e-06 : f32} : tensor<?x64xf32>, tensor<64xbf16>
+  // CHECK: %[[POST:.+]] = g4.rms_norm_add %[[SUM]], %{{.+}}, %{{.+}} {eps = 9.99999997E-7 : f32} : tensor<?x64xf32>, tensor<64xbf16>
+  %post = g4.rms_norm_add %sum, %a, %w {eps = 1.0e-06 : f32} : tensor<?x64xf32>, tensor<64xbf16>
   // CHECK: g4.rms_norm_rope %{{.+}}, %{{.+}}, %{{.+}} {eps = 9.99999997E-7 : f32, factor = 1.000000e+00 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64, theta = 1.000000e+04 : f32} : tensor<?x128xf32>, tensor<32xbf16>, tensor<?xi32>
   %qr = g4.rms_norm_rope %q, %qw, %pos {eps = 1.0e-06 : f32, head_dim = 32 : i64, rotary_pairs = 16 : i64,
                                         theta = 1.0e+04 : f32, factor = 1.0 : f32}
       : tensor<?x128xf32>, tensor<32xbf16>, tensor<?xi32>
   // CHECK: g4.gated_linear %[[NORMED]], %{{.+}}, %{{.+}} : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
   %h = g4.gated_linear %normed, %gate, %up : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
-  return %sum, %qr, %h : tensor<?x64xf32>, tensor<?x128xf32>, tensor<?x128xf32>
+  // CHECK: return %[[POST]]
+  return %post, %qr, %h : tensor<?x64xf32>, tensor<?x128xf32>, tensor<?x128xf32>
 }
 
 // -----

@@ -1,6 +1,7 @@
 // RUN: g4-opt --split-input-file --g4-fuse %s | FileCheck %s
 // RUN: g4-opt --split-input-file --g4-fuse="add-rms-norm=false" %s | FileCheck %s --check-prefix=NO-ADD
 // RUN: g4-opt --split-input-file --g4-fuse="post-norm=false" %s | FileCheck %s --check-prefix=NO-POST
+// RUN: g4-opt --split-input-file --g4-fuse="rms-norm-add=false" %s | FileCheck %s --check-prefix=NO-NORM-ADD
 // RUN: g4-opt --split-input-file --g4-fuse="rms-norm-rope=false" %s | FileCheck %s --check-prefix=NO-ROPE
 // RUN: g4-opt --split-input-file --g4-fuse="attention-prologue=false" %s | FileCheck %s --check-prefix=NO-PROLOGUE
 // RUN: g4-opt --split-input-file --g4-fuse="gated-linear=false" %s | FileCheck %s --check-prefix=NO-GATED
@@ -96,7 +97,9 @@ func.func @add_rms_norm_sum_used_first(%r: tensor<?x64xf32>, %a: tensor<?x64xf32
 
 // A layer's end: the post-norm of its last block, the residual add, the layer
 // scalar, then the next layer's input norm: one fused op whose sum is the
-// scaled value the next residual connection reads.
+// scaled value the next residual connection reads. The post-norm goes to
+// g4.add_rms_norm's x_norm, not to g4.rms_norm_add; without add-rms-norm the
+// post-norm and the add still become g4.rms_norm_add.
 
 // CHECK-LABEL: func.func @add_rms_norm_after_layer_scalar(
 // CHECK-SAME: %[[R:.+]]: tensor<?x64xf32>, %[[A:.+]]: tensor<?x64xf32>, %[[S:.+]]: tensor<1xbf16>, %[[W:.+]]: tensor<64xbf16>, %[[WA:.+]]: tensor<64xbf16>)
@@ -106,7 +109,11 @@ func.func @add_rms_norm_sum_used_first(%r: tensor<?x64xf32>, %a: tensor<?x64xf32
 // NO-POST: g4.rms_norm %{{.+}}, %{{.+}} {eps
 // NO-POST-NEXT: g4.add_rms_norm %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} scalar %{{[^ ]+}} {eps
 // NO-ADD-LABEL: func.func @add_rms_norm_after_layer_scalar(
-// NO-ADD: g4.layer_scalar
+// NO-ADD-SAME: %[[R:[^:]+]]: tensor<?x64xf32>, %[[A:[^:]+]]: tensor<?x64xf32>, %{{[^:]+}}: tensor<1xbf16>, %{{[^:]+}}: tensor<64xbf16>, %[[WA:[^:]+]]: tensor<64xbf16>)
+// NO-ADD-NEXT: %[[H:.+]] = g4.rms_norm_add %[[R]], %[[A]], %[[WA]] {eps
+// NO-ADD-NEXT: g4.layer_scalar %[[H]]
+// NO-NORM-ADD-LABEL: func.func @add_rms_norm_after_layer_scalar(
+// NO-NORM-ADD-NEXT: g4.add_rms_norm %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} x_norm %{{[^ ]+}} scalar
 func.func @add_rms_norm_after_layer_scalar(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %s: tensor<1xbf16>,
                                            %w: tensor<64xbf16>, %wa: tensor<64xbf16>)
     -> (tensor<?x64xf32>, tensor<?x64xf32>) {
@@ -186,6 +193,101 @@ func.func @post_norm_used_twice(%r: tensor<?x64xf32>, %a: tensor<?x64xf32>, %w: 
   %n = g4.rms_norm %h, %w {eps = 1.0e-06 : f32, group = 64 : i64}
       : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
   return %n, %an : tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
+// A post-norm + residual add that no norm follows (a PLE layer's post-FFN
+// norm: the per-layer-input gate reads the sum) is one op.
+
+// CHECK-LABEL: func.func @rms_norm_add(
+// CHECK-SAME: %[[R:.+]]: tensor<?x64xf32>, %[[M:.+]]: tensor<?x64xf32>, %[[W:.+]]: tensor<64xbf16>, %[[G:.+]]: tensor<16x64xbf16>)
+// CHECK-NEXT: %[[SUM:.+]] = g4.rms_norm_add %[[R]], %[[M]], %[[W]] {eps = 9.99999997E-7 : f32} : tensor<?x64xf32>, tensor<64xbf16>
+// CHECK-NEXT: %[[GATE:.+]] = g4.linear %[[SUM]], %[[G]]
+// CHECK-NEXT: return %[[SUM]], %[[GATE]]
+// NO-NORM-ADD-LABEL: func.func @rms_norm_add(
+// NO-NORM-ADD-NOT: g4.rms_norm_add
+// NO-NORM-ADD: return
+func.func @rms_norm_add(%r: tensor<?x64xf32>, %m: tensor<?x64xf32>, %w: tensor<64xbf16>, %g: tensor<16x64xbf16>)
+    -> (tensor<?x64xf32>, tensor<?x16xf32>) {
+  %mn = g4.rms_norm %m, %w {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %h = g4.add %r, %mn : tensor<?x64xf32>
+  %gate = g4.linear %h, %g : tensor<?x64xf32>, tensor<16x64xbf16> -> tensor<?x16xf32>
+  return %h, %gate : tensor<?x64xf32>, tensor<?x16xf32>
+}
+
+// -----
+
+// The norm is the add's first operand (the add commutes): the other operand
+// becomes the residual.
+
+// CHECK-LABEL: func.func @rms_norm_add_first_operand(
+// CHECK-SAME: %[[R:.+]]: tensor<?x64xf32>, %[[M:.+]]: tensor<?x64xf32>, %[[W:.+]]: tensor<64xbf16>)
+// CHECK-NEXT: %[[SUM:.+]] = g4.rms_norm_add %[[R]], %[[M]], %[[W]] {eps
+// CHECK-NEXT: return %[[SUM]]
+func.func @rms_norm_add_first_operand(%r: tensor<?x64xf32>, %m: tensor<?x64xf32>, %w: tensor<64xbf16>)
+    -> tensor<?x64xf32> {
+  %mn = g4.rms_norm %m, %w {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %h = g4.add %mn, %r : tensor<?x64xf32>
+  return %h : tensor<?x64xf32>
+}
+
+// -----
+
+// Both operands are post-norms (a MoE block: the dense path's and the
+// experts' outputs): the second folds, the first stays the residual.
+
+// CHECK-LABEL: func.func @rms_norm_add_two_post_norms(
+// CHECK-SAME: %[[D:.+]]: tensor<?x64xf32>, %[[E:.+]]: tensor<?x64xf32>, %[[W1:.+]]: tensor<64xbf16>, %[[W2:.+]]: tensor<64xbf16>)
+// CHECK-NEXT: %[[DN:.+]] = g4.rms_norm %[[D]], %[[W1]]
+// CHECK-NEXT: %[[SUM:.+]] = g4.rms_norm_add %[[DN]], %[[E]], %[[W2]] {eps
+// CHECK-NEXT: return %[[SUM]]
+func.func @rms_norm_add_two_post_norms(%d: tensor<?x64xf32>, %e: tensor<?x64xf32>, %w1: tensor<64xbf16>,
+                                       %w2: tensor<64xbf16>) -> tensor<?x64xf32> {
+  %dn = g4.rms_norm %d, %w1 {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %en = g4.rms_norm %e, %w2 {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %h = g4.add %dn, %en : tensor<?x64xf32>
+  return %h : tensor<?x64xf32>
+}
+
+// -----
+
+// A norm read elsewhere too stays a g4.rms_norm: the fused op does not
+// store it.
+
+// CHECK-LABEL: func.func @rms_norm_add_norm_used_twice
+// CHECK-NOT: g4.rms_norm_add
+// CHECK: %[[MN:.+]] = g4.rms_norm
+// CHECK-NEXT: %[[H:.+]] = g4.add %{{[^ ]+}}, %[[MN]]
+// CHECK-NEXT: return %[[H]], %[[MN]]
+func.func @rms_norm_add_norm_used_twice(%r: tensor<?x64xf32>, %m: tensor<?x64xf32>, %w: tensor<64xbf16>)
+    -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %mn = g4.rms_norm %m, %w {eps = 1.0e-06 : f32, group = 64 : i64}
+      : tensor<?x64xf32>, tensor<64xbf16> -> tensor<?x64xf32>
+  %h = g4.add %r, %mn : tensor<?x64xf32>
+  return %h, %mn : tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
+// A per-group norm (the PLE inputs' norm, 16 per group) is not a whole-row
+// norm, and a norm without a weight is not the fused op's.
+
+// CHECK-LABEL: func.func @rms_norm_add_not_whole_row_with_weight
+// CHECK-NOT: g4.rms_norm_add
+// CHECK: return
+func.func @rms_norm_add_not_whole_row_with_weight(%r: tensor<?x64xf32>, %m: tensor<?x64xf32>,
+                                                  %w: tensor<16xbf16>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %grouped = g4.rms_norm %m, %w {eps = 1.0e-06 : f32, group = 16 : i64}
+      : tensor<?x64xf32>, tensor<16xbf16> -> tensor<?x64xf32>
+  %h1 = g4.add %r, %grouped : tensor<?x64xf32>
+  %plain = g4.rms_norm %m {eps = 1.0e-06 : f32, group = 64 : i64} : tensor<?x64xf32> -> tensor<?x64xf32>
+  %h2 = g4.add %r, %plain : tensor<?x64xf32>
+  return %h1, %h2 : tensor<?x64xf32>, tensor<?x64xf32>
 }
 
 // -----

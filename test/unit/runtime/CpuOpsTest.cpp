@@ -273,6 +273,25 @@ TEST(CpuOps, AddRmsNormIsAddThenRmsNorm) {
   EXPECT_EQ(normed, expectedNormed);
 }
 
+// The post-norm + residual add of a PLE layer's FFN; the add commutes, so the
+// norm may be either operand of the unfused add.
+TEST(CpuOps, RmsNormAddIsRmsNormThenAdd) {
+  const size_t tokens = 5, width = 37;
+  const float eps = 1e-6f;
+  const std::vector<float> residual = randomValues(tokens * width, 32, 4.0f);
+  const std::vector<float> x = randomValues(tokens * width, 33, 3.0f);
+  const std::vector<float> w = nearOne(width, 34);
+  std::vector<float> sum(tokens * width);
+  rmsNormAdd(residual.data(), x.data(), w.data(), sum.data(), tokens, width, eps);
+
+  std::vector<float> normed(tokens * width), expected(tokens * width), commuted(tokens * width);
+  rmsNorm(x.data(), w.data(), normed.data(), tokens, width, width, eps);
+  add(residual.data(), normed.data(), expected.data(), tokens * width);
+  add(normed.data(), residual.data(), commuted.data(), tokens * width);
+  EXPECT_EQ(sum, expected);
+  EXPECT_EQ(sum, commuted);
+}
+
 TEST(CpuOps, RmsNormRopeIsRmsNormThenRope) {
   const std::vector<int32_t> positions = {0, 5, 19, 1000, 3};
   const size_t width = 42; // 3 heads of 14

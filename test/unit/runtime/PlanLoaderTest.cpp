@@ -446,6 +446,41 @@ TEST(PlanLoader, RejectsAddRmsNormWeightOfOtherWidth) {
                                  "be [16] (one scale per element of a row)");
 }
 
+TEST(PlanLoader, LoadsRmsNormAdd) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t norm = b.weight("norm", {16}, nearOne(16, 2));
+    const uint32_t down = b.weight("down", {16, 16}, randomValues(256, 3));
+    const uint32_t x = b.buffer("x", 16), sum = b.buffer("sum", 16);
+    b.emit(plan::CreateLinear(b.fbb()), {2}, {x}, {down});
+    b.emit(plan::CreateRmsNormAdd(b.fbb(), 1e-6f), {2, x}, {sum}, {norm});
+  });
+  EXPECT_EQ(PlanFile(path).program("forward").instructions()->size(), 3u);
+}
+
+TEST(PlanLoader, RejectsRmsNormAddWeightOfOtherWidth) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t norm = b.weight("norm", {8}, nearOne(8, 2));
+    const uint32_t sum = b.buffer("sum", 16);
+    b.emit(plan::CreateRmsNormAdd(b.fbb(), 1e-6f), {2, 2}, {sum}, {norm});
+  });
+  EXPECT_EQ(loadError(path), path.string() +
+                                 ": program 'forward' instruction 1 (RmsNormAdd): weights[0] 'norm' shape [8] must "
+                                 "be [16] (one scale per element of a row)");
+}
+
+TEST(PlanLoader, RejectsRmsNormAddWithANormedOutput) {
+  TempDir dir;
+  const auto path = writePlan(dir, [](PlanBuilder &b) {
+    const uint32_t norm = b.weight("norm", {16}, nearOne(16, 2));
+    const uint32_t sum = b.buffer("sum", 16), normed = b.buffer("normed", 16);
+    b.emit(plan::CreateRmsNormAdd(b.fbb(), 1e-6f), {2, 2}, {sum, normed}, {norm});
+  });
+  EXPECT_EQ(loadError(path), path.string() + ": program 'forward' instruction 1 (RmsNormAdd): expects 2 inputs, 1 "
+                                             "outputs and 1 weights, found 2, 2 and 1");
+}
+
 TEST(PlanLoader, RejectsRmsNormRopeOddHeadDim) {
   TempDir dir;
   const auto path = writePlan(dir, [](PlanBuilder &b) {

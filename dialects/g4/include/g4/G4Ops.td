@@ -531,6 +531,33 @@ def G4_AddRmsNormOp : G4_PureOp<"add_rms_norm",
   let hasVerifier = 1;
 }
 
+def G4_RmsNormAddOp : G4_PureOp<"rms_norm_add", [AllTypesMatch<["residual", "x", "sum"]>]> {
+  let summary = "whole-row RMSNorm with weight followed by a residual add";
+  let description = [{
+    `sum = residual + x * (mean(x^2) + eps)^-0.5 * weight` over the whole row:
+    `g4.rms_norm` with `group` = width, then `g4.add`, as in the Gemma block
+    `h = r + post_feedforward_layernorm(m)` when no norm of `h` follows (a PLE
+    layer, whose per-layer-input gate reads `h`; `g4.add_rms_norm` with
+    `x_norm` takes the case where one does). It is `g4.add_rms_norm`'s
+    `x_norm` and `sum` without the output norm, kept a separate op: folding
+    it in would make that op's `normed` result optional (a variadic result
+    that every user, pattern and backend would test) and its required
+    output-norm `weight` optional with it, while `x_norm`, optional there,
+    would become the one weight here. Invariants: the three activations have
+    one type; weight has shape [width].
+
+    ```mlir
+    %sum = g4.rms_norm_add %r, %m, %w {eps = 1.0e-06 : f32} : tensor<?x64xf32>, tensor<64xbf16>
+    ```
+  }];
+  let arguments = (ins G4_Activation:$residual, G4_Activation:$x, G4_WeightTensor:$weight, F32Attr:$eps);
+  let results = (outs G4_Activation:$sum);
+  let assemblyFormat = [{
+    $residual `,` $x `,` $weight attr-dict `:` type($residual) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
 def G4_RmsNormRopeOp : G4_PureOp<"rms_norm_rope", [AllTypesMatch<["input", "result"]>]> {
   let summary = "per-head RMSNorm with weight followed by RoPE";
   let description = [{
