@@ -10,7 +10,7 @@ namespace {
 // sm_90a and sm_100a: the architecture-specific targets (wgmma, setmaxnreg on Hopper).
 const std::array<GpuArch, 4> kArchs = {{{"sm_80", 8, 0, 163 * 1024},
                                         {"sm_89", 8, 9, 99 * 1024},
-                                        {"sm_90a", 9, 0, 227 * 1024},
+                                        {"sm_90a", 9, 0, 227 * 1024, true},
                                         {"sm_100a", 10, 0, 227 * 1024}}};
 
 } // namespace

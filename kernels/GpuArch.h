@@ -13,6 +13,7 @@ struct GpuArch {
   int minor = 0;
   unsigned maxSharedBytes =
       0; // dynamic shared memory a block may opt in to (227 KB sm_90a/sm_100a, 163 KB sm_80, 99 KB sm_89)
+  bool wgmma = false; // warpgroup tensor-core instructions (sm_90a only: Blackwell has others)
 };
 
 // The supported architecture spelled `name`, or null (for callers that must not throw).

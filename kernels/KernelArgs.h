@@ -91,6 +91,23 @@ G4K_SHARED_FN unsigned long long splitMmaPartialFloats(int multiprocessors) { //
   return 2ull * splitMmaBlocksPerSm(kSplitMmaMaxTokens) * multiprocessors * kSplitMmaRows * kSplitMmaMaxTokens;
 }
 G4K_SHARED_FN int splitMmaCounters(int multiprocessors) { return 2 * splitMmaBlocksPerSm(16) * multiprocessors; }
+// splitWgmma (device/SplitWgmma.cuh, sm_90a): splitMma's product with the
+// weights streamed through kSplitWgmmaWeightStages shared-memory stages into
+// wgmma, the token tile's hi and lo rows through two; two warpgroups x 64 of
+// splitMma's 128 weight rows, one tile of 64 tokens (hi and lo: 128 wgmma
+// columns), two blocks an SM. K splits are a thread-block cluster summing its
+// tiles through distributed shared memory.
+inline constexpr int kSplitWgmmaThreads = 256;
+inline constexpr int kSplitWgmmaTokens = 64;
+inline constexpr int kSplitWgmmaWeightStages = 4;
+inline constexpr int kSplitWgmmaBlocksPerSm = 2;
+inline constexpr int kSplitWgmmaMaxSplits = 8; // the portable cluster size
+// A weight stage: 128 rows of 64 inputs (128 bytes); a token stage: the hi, then the lo rows.
+inline constexpr int kSplitWgmmaWeightStageBytes = kSplitMmaRows * 128;
+inline constexpr int kSplitWgmmaTokenStageBytes = 2 * kSplitWgmmaTokens * 128;
+// The stages, and 1024 bytes to align them to the 128-byte swizzle's period.
+inline constexpr unsigned kSplitWgmmaSharedBytes =
+    kSplitWgmmaWeightStages * kSplitWgmmaWeightStageBytes + 2 * kSplitWgmmaTokenStageBytes + 1024;
 inline constexpr int kMoeWarps = 4;  // warps of an MoE expert block, a tile of 16 weight rows each
 inline constexpr int kMoeTokens = 8; // most tokens an MoE expert block stages per pass over its weights
 inline constexpr int kMoeBatch = 8;  // 32-wide k chunks of weights an MoE warp loads at once (4: 3-8% slower)

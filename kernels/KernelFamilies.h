@@ -28,7 +28,8 @@ enum class KernelFamily : uint8_t {
   MoeExpertGemm,
   SplitMma,
   AttentionMma,
-  AttentionMmaDecode
+  AttentionMmaDecode,
+  SplitWgmma
 };
 
 struct FamilyInfo {
@@ -59,6 +60,8 @@ inline constexpr std::array kFamilies = {
     // attentionMma<head_dim, group, 1>: tensor cores, 16 query rows, warps splitting the keys (decode).
     FamilyInfo{KernelFamily::AttentionMmaDecode, "attention_mma_decode", FamilyRole::Attention, "g4k::attentionMma<",
                false},
+    // splitWgmma<Epilogue> (sm_90a): splitMma's product on warpgroup tensor cores, weights through shared memory.
+    FamilyInfo{KernelFamily::SplitWgmma, "split_wgmma", FamilyRole::Linear, "g4k::splitWgmma<", false},
 };
 
 constexpr const FamilyInfo &familyInfo(KernelFamily family) { return kFamilies[size_t(family)]; }

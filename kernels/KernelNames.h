@@ -63,6 +63,12 @@ inline std::string splitMma(int tokens, GemvEpilogue epilogue) {
   return "g4k::splitMma<" + std::to_string(tokens) + ", g4k::" + kFunctors[int(epilogue)] + ">";
 }
 
+// splitWgmma<epilogue> (device/SplitWgmma.cuh, sm_90a): the verify regime's largest steps.
+inline std::string splitWgmma(GemvEpilogue epilogue) {
+  static constexpr const char *kFunctors[] = {"PlainEpilogue", "SoftcapEpilogue", "GeluTanhGateEpilogue"};
+  return std::string("g4k::splitWgmma<g4k::") + kFunctors[int(epilogue)] + ">";
+}
+
 inline std::string attention(uint32_t headDim, uint32_t group) {
   return "g4k::attention<" + std::to_string(headDim) + ", " + std::to_string(group) + ">";
 }

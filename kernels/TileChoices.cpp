@@ -1,6 +1,7 @@
 #include "TileChoices.h"
 
 #include "AttentionVariants.h"
+#include "KernelArgs.h"
 
 #include <algorithm>
 
@@ -42,7 +43,11 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, 
   }
   // The side-input gating has no splitMma epilogue: the plain projection runs, then the gating.
   const GemvEpilogue mmaEpilogue = epilogue == GemvEpilogue::GeluTanhSlice ? GemvEpilogue::Plain : epilogue;
-  const uint32_t mmaMaxRows = in % 8 == 0 ? std::min(options.splitMmaMaxRows, options.stackedMaxRows) : 0;
+  const bool wgmma = options.wgmma && in % 8 == 0;
+  const uint32_t mmaMaxRows =
+      in % 8 == 0 ? std::min({options.splitMmaMaxRows, options.stackedMaxRows,
+                              wgmma ? std::max(options.splitWgmmaMinRows, 1u) - 1 : kUnboundedRows})
+                  : 0;
   for (int tokens : kSplitMmaTokens) {
     if (next > mmaMaxRows)
       break;
@@ -50,6 +55,11 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, 
     if (last >= next)
       choices.push_back({next, last, KernelFamily::SplitMma, splitMma(tokens, mmaEpilogue), uint32_t(tokens)});
     next = std::max(next, last + 1);
+  }
+  if (wgmma && options.stackedMaxRows >= next) {
+    choices.push_back({next, options.stackedMaxRows, KernelFamily::SplitWgmma, splitWgmma(mmaEpilogue),
+                       uint32_t(g4k::kSplitWgmmaTokens), 0, g4k::kSplitWgmmaSharedBytes});
+    next = options.stackedMaxRows + 1;
   }
   if (options.stackedMaxRows >= next) {
     choices.push_back(library(KernelFamily::SplitGemmStacked, next, options.stackedMaxRows));

@@ -26,6 +26,10 @@ struct TileOptions {
   // attention: the tensor-core prefill tiles serve steps whose tiles average
   // more than these query rows, the 16-row decode blocks the others (measured on an H100)
   uint32_t attentionTileRows = 16;
+  // verify: the target has wgmma (GpuArch::wgmma): splitWgmma serves from
+  // splitWgmmaMinRows (splitMma below) up to stackedMaxRows (measured on an H100)
+  bool wgmma = false;
+  uint32_t splitWgmmaMinRows = 17;
 };
 
 // One launch alternative: the family and kernel serving [minRows, maxRows],
@@ -48,9 +52,11 @@ struct KernelChoiceSpec {
 // only: splitMma runs the plain projection) and the MoE router's logits of `in` input
 // features: the smallest GEMV variant holding the rows up to gemvMaxTokens
 // (above the largest variant, its blocks walk the rows); in the verify regime
-// the smallest splitMma token tile holding the rows up to splitMmaMaxRows
-// (the largest walks larger steps), the stacked split GEMM above it and for
-// `in` not a multiple of 8 (splitMma's 16-byte loads); two split GEMMs above.
+// the smallest splitMma token tile holding the rows up to splitMmaMaxRows (on
+// a wgmma target, below splitWgmmaMinRows; the largest walks larger steps),
+// splitWgmma above it on a wgmma target, else
+// the stacked split GEMM, which also serves the verify regime for `in` not a
+// multiple of 8 (the kernels' 16-byte loads); two split GEMMs above.
 std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, const TileOptions &options);
 
 // Attention in every regime, by the variants (AttentionVariants.h) that

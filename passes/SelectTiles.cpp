@@ -68,6 +68,7 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
     }
     kn::TileOptions options{gemvMaxTokens, stackedMaxRows, moeGemmEntries};
     options.attentionTileRows = attentionTileRows;
+    options.wgmma = target->wgmma;
     Builder b(module.getContext());
     WalkResult result = module.walk([&](Operation *op) {
       FailureOr<Choices> choices = choicesFor(op, *target, options);

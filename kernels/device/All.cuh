@@ -16,4 +16,5 @@
 #include "Rope.cuh"
 #include "Sampling.cuh"
 #include "SplitMma.cuh"
+#include "SplitWgmma.cuh"
 #include "TopKTopP.cuh"

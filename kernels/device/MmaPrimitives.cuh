@@ -21,6 +21,10 @@ __device__ __forceinline__ void cpAsync16(void *dst, const void *src, bool live)
 }
 __device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
 __device__ __forceinline__ void cpAsyncWaitAll() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
+// Until at most `kPending` of this thread's latest commit groups are in flight.
+template <int kPending> __device__ __forceinline__ void cpAsyncWait() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(kPending) : "memory");
+}
 
 // Two 8x8 bf16 matrices; lanes 0-15 give the row addresses (16 bytes each).
 __device__ __forceinline__ void ldmatrixX2(unsigned (&r)[2], const void *rowAddress) {

@@ -17,20 +17,29 @@ struct Grid {
 // stream's previous kernel runs; only for kernels that begin with
 // g4k::enterDependentGrid() (device/Common.cuh). It hides the launch latency
 // and lets a GEMV fetch its weights while its input is still being computed.
+// `clusterY` > 1 (sm_90+): blocks run in thread-block clusters of that many
+// consecutive y indices (grid.y a multiple of it).
 template <class Args>
 void launch(CUfunction function, Grid grid, unsigned threads, unsigned sharedBytes, CUstream stream, const Args &args,
-            bool programmatic = false) {
+            bool programmatic = false, unsigned clusterY = 1) {
   void *params[] = {const_cast<Args *>(&args)};
-  CUlaunchAttribute attribute{};
-  attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
-  attribute.value.programmaticStreamSerializationAllowed = 1;
+  CUlaunchAttribute attributes[2]{};
+  unsigned count = 0;
+  if (programmatic) {
+    attributes[count].id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attributes[count++].value.programmaticStreamSerializationAllowed = 1;
+  }
+  if (clusterY > 1) {
+    attributes[count].id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+    attributes[count++].value.clusterDim = {1, clusterY, 1};
+  }
   CUlaunchConfig config{};
   config.gridDimX = grid.x, config.gridDimY = grid.y, config.gridDimZ = grid.z;
   config.blockDimX = threads, config.blockDimY = 1, config.blockDimZ = 1;
   config.sharedMemBytes = sharedBytes;
   config.hStream = stream;
-  config.attrs = programmatic ? &attribute : nullptr;
-  config.numAttrs = programmatic ? 1 : 0;
+  config.attrs = count ? attributes : nullptr;
+  config.numAttrs = count;
   G4_CUDA_CALL(driver(), cuLaunchKernelEx, &config, function, params, nullptr);
 }
 

@@ -1,6 +1,7 @@
 // Linear: the plan's kernel choice for the step's rows (KernelChoice.h): the
 // GEMV kernel (fp32 inputs) for few rows (decode); the splitMma kernel (the
-// input split into bf16 hi + lo inside it, tensor cores) in the verify regime;
+// input split into bf16 hi + lo inside it, tensor cores) in the verify regime,
+// splitWgmma (the same on Hopper's warpgroup tensor cores) for its largest steps;
 // cuBLASLt on the split input (two GEMMs, the second accumulating) above, and
 // in the verify regime where splitMma does not apply (one stacked GEMM):
 // fp32-grade inputs on bf16 tensor cores.
@@ -100,6 +101,25 @@ void runSplitMma(const OpEnv &env, const LinearOperands &op, uint32_t rows, cons
          args, env.programmatic);
 }
 
+// splitWgmma over row tiles x K splits x token tiles: the most K splits (one
+// cluster, summed in distributed shared memory) whose clusters the device
+// still runs at once (a second wave of a few clusters would double the time).
+void runSplitWgmma(const OpEnv &env, const LinearOperands &op, uint32_t rows, const KernelChoice &choice) {
+  const uint32_t mats = op.epilogue == GemvEpilogue::GeluTanhGate ? 2 : 1;
+  const uint32_t outRows = g4k::kSplitMmaRows / mats, tiles = (op.out + outRows - 1) / outRows;
+  const uint32_t tokenTiles = (rows + g4k::kSplitWgmmaTokens - 1) / g4k::kSplitWgmmaTokens;
+  const uint32_t chunks = (op.in + g4k::kSplitMmaChunk - 1) / g4k::kSplitMmaChunk;
+  uint32_t wanted = 1;
+  for (uint32_t s = 2; s <= std::min<uint32_t>(g4k::kSplitWgmmaMaxSplits, chunks); ++s)
+    if (uint64_t(tiles) * tokenTiles <= choice.clusterCapacity[s])
+      wanted = s;
+  const uint32_t perSplit = (chunks + wanted - 1) / wanted, splits = (chunks + perSplit - 1) / perSplit;
+  const g4k::SplitMmaArgs args{op.x, op.w, op.w2, op.y, 0, 0, int(rows), int(op.in), int(op.out), int(perSplit),
+                               op.factor};
+  launch(choice.function, {tiles, splits, tokenTiles}, g4k::kSplitWgmmaThreads, choice.sharedBytes, env.stream, args,
+         env.programmatic, splits);
+}
+
 // The GEMV variant of the plan's choice over every output row of `args`;
 // rows beyond its tokens are walked by its blocks.
 void runGemv(const OpEnv &env, const g4k::GemvArgs &args, uint32_t rows, const KernelChoice &choice) {
@@ -114,6 +134,10 @@ void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
   const KernelChoice &choice = op.choices->at(rows);
   if (choice.family == kernels::KernelFamily::SplitMma) {
     runSplitMma(env, op, rows, choice);
+    return;
+  }
+  if (choice.family == kernels::KernelFamily::SplitWgmma) {
+    runSplitWgmma(env, op, rows, choice);
     return;
   }
   if (choice.family != kernels::KernelFamily::Gemv) {

@@ -1,9 +1,11 @@
 // Not a check: the Linear path's achieved weight bandwidth at real decode
-// shapes, to place the GEMV / splitMma / cuBLASLt crossovers (gemma4c
-// --gemv-max-tokens, g4-select-tiles). The GEMV variants come from a plan
-// holding all of them (make-plans.sh compiles it with --gemv-max-tokens 64),
-// splitMma's from the default E4B plan: its token tiles up to
-// TileOptions::splitMmaMaxRows (above: inf). Disabled by default; run with
+// shapes, to place the GEMV / splitMma / splitWgmma / cuBLASLt crossovers
+// (gemma4c --gemv-max-tokens, g4-select-tiles). The GEMV variants come from a
+// plan holding all of them (make-plans.sh compiles it with --gemv-max-tokens
+// 64), splitMma's and splitWgmma's from the default E4B plan: splitMma's token
+// tile of 16 (above 16 rows: inf; sm_90a plans take splitWgmma there),
+// splitWgmma at every row count (its one tile of 64 tokens). Disabled by
+// default; run with
 //   gpu_tests --gtest_also_run_disabled_tests --gtest_filter='*LinearThroughput*'
 #include "OpHarness.h"
 
@@ -22,13 +24,16 @@ namespace {
 TEST(LinearPerf, DISABLED_LinearThroughput) {
   OpHarness h("gemma-4-E4B-it.gemv64", 256);
   OpHarness mma("gemma-4-E4B-it", 64); // same (primary) context: its kernels launch on h's stream
-  // Path 0: always the GEMV kernel (up to 64 rows); 1: always cuBLASLt; 2: always splitMma.
+  // Path 0: always the GEMV kernel (up to 64 rows); 1: always cuBLASLt; 2: always splitMma; 3: always splitWgmma.
   const uint32_t in = 2560; // any multiple of 8: the paths do not depend on it
-  const rt::cuda::KernelChoices paths[3] = {
+  const kernels::TileOptions wgmmaOnly{.gemvMaxTokens = 0, .splitMmaMaxRows = 0, .wgmma = true};
+  const rt::cuda::KernelChoices paths[4] = {
       {kernels::linearChoices(kernels::GemvEpilogue::Plain, in, {.gemvMaxTokens = 64}), *h.env().kernels},
       {kernels::linearChoices(kernels::GemvEpilogue::Plain, in, {.gemvMaxTokens = 0, .splitMmaMaxRows = 0}),
        *h.env().kernels},
-      {kernels::linearChoices(kernels::GemvEpilogue::Plain, in, {.gemvMaxTokens = 0}), *mma.env().kernels}};
+      {kernels::linearChoices(kernels::GemvEpilogue::Plain, in, {.gemvMaxTokens = 0, .splitMmaMaxRows = 16}),
+       *mma.env().kernels},
+      {kernels::linearChoices(kernels::GemvEpilogue::Plain, in, wgmmaOnly), *mma.env().kernels}};
   std::mt19937 rng(5);
   struct Shape {
     const char *what;
@@ -36,8 +41,8 @@ TEST(LinearPerf, DISABLED_LinearThroughput) {
   };
   // Copies of each weight used in turn, so that the L2 (50 MB) cannot hold them.
   constexpr int kRuns = 20;
-  std::printf("%-22s %6s %10s %10s %12s %10s %12s\n", "shape", "rows", "us GEMV", "us GEMM", "us splitMma", "GB/s best",
-              "GB/s splitMma");
+  std::printf("%-22s %6s %10s %10s %12s %12s %10s\n", "shape", "rows", "us GEMV", "us GEMM", "us splitMma",
+              "us splitWgmma", "GB/s best");
   for (const Shape s :
        {Shape{"E4B q_proj", 2560, 2048}, Shape{"E4B gate_proj", 2560, 10240}, Shape{"E4B down_proj", 10240, 2560},
         Shape{"26B q_proj", 2816, 4096}, Shape{"26B dense gate", 2816, 2112}, Shape{"lm_head", 2560, 262144}}) {
@@ -48,36 +53,43 @@ TEST(LinearPerf, DISABLED_LinearThroughput) {
     const CUdeviceptr x = h.upload(randomValues(size_t(256) * s.in, rng));
     const CUdeviceptr y = h.poisoned(size_t(256) * s.out);
     for (uint32_t rows : {1u, 2u, 4u, 8u, 16u, 32u, 64u}) {
-      const int count = paths[2].at(rows).family == kernels::KernelFamily::SplitMma ? 3 : 2;
-      double us[3] = {0, 0, INFINITY};
-      for (int path = 0; path < count; ++path) {
+      const bool splitMma = paths[2].at(rows).family == kernels::KernelFamily::SplitMma;
+      double us[4] = {0, 0, INFINITY, 0};
+      for (int path = 0; path < 4; ++path) {
+        if (path == 2 && !splitMma)
+          continue;
         us[path] = h.medianMicroseconds(kRuns, [&](int r) {
           rt::cuda::runLinear(h.env(), {x, weights[r % copies], 0, y, s.in, s.out, {}, 0, &paths[path]}, rows);
         });
       }
       const double bytes = 2.0 * s.in * s.out;
-      std::printf("%-22s %6u %10.1f %10.1f %12.1f %10.0f %12.0f\n", s.what, rows, us[0], us[1], us[2],
-                  bytes / std::min({us[0], us[1], us[2]}) / 1e3, bytes / us[2] / 1e3);
+      std::printf("%-22s %6u %10.1f %10.1f %12.1f %12.1f %10.0f\n", s.what, rows, us[0], us[1], us[2], us[3],
+                  bytes / std::min({us[0], us[1], us[2], us[3]}) / 1e3);
     }
   }
-  // GatedLinear (gate and up, 2 x 26 MB): cuBLASLt (two GEMMs + gating) vs splitMma.
+  // GatedLinear (gate and up, 2 x 26 MB): cuBLASLt (two GEMMs + gating) vs splitMma (up to 16 rows) vs splitWgmma.
   using kernels::GemvEpilogue;
-  const rt::cuda::KernelChoices gated[2] = {
+  const rt::cuda::KernelChoices gated[3] = {
       {kernels::linearChoices(GemvEpilogue::GeluTanhGate, in, {.gemvMaxTokens = 0, .splitMmaMaxRows = 0}),
        *h.env().kernels},
-      {kernels::linearChoices(GemvEpilogue::GeluTanhGate, in, {.gemvMaxTokens = 0}), *mma.env().kernels}};
+      {kernels::linearChoices(GemvEpilogue::GeluTanhGate, in, {.gemvMaxTokens = 0, .splitMmaMaxRows = 16}),
+       *mma.env().kernels},
+      {kernels::linearChoices(GemvEpilogue::GeluTanhGate, in, wgmmaOnly), *mma.env().kernels}};
   const uint32_t inter = 10240;
   const CUdeviceptr gate = h.uploadBf16(randomValues(size_t(in) * inter, rng, 0.05f));
   const CUdeviceptr up = h.uploadBf16(randomValues(size_t(in) * inter, rng, 0.05f));
   const CUdeviceptr x = h.upload(randomValues(size_t(64) * in, rng)), y = h.poisoned(size_t(64) * inter);
-  for (uint32_t rows : {8u, 16u, 32u}) {
-    double us[2];
-    for (int path = 0; path < 2; ++path)
+  for (uint32_t rows : {8u, 16u, 32u, 64u}) {
+    double us[3] = {0, INFINITY, 0};
+    for (int path = 0; path < 3; ++path) {
+      if (path == 1 && gated[1].at(rows).family != kernels::KernelFamily::SplitMma)
+        continue;
       us[path] = h.medianMicroseconds(kRuns, [&](int) {
         rt::cuda::runLinear(h.env(), {x, gate, up, y, in, inter, GemvEpilogue::GeluTanhGate, 0, &gated[path]}, rows);
       });
-    std::printf("%-22s %6u %10s %10.1f %12.1f %10s %12.0f\n", "E4B gate+up (gated)", rows, "-", us[0], us[1], "-",
-                4.0 * in * inter / us[1] / 1e3);
+    }
+    std::printf("%-22s %6u %10s %10.1f %12.1f %12.1f %10.0f\n", "E4B gate+up (gated)", rows, "-", us[0], us[1], us[2],
+                4.0 * in * inter / std::min({us[0], us[1], us[2]}) / 1e3);
   }
 }
 

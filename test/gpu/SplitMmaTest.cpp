@@ -1,7 +1,9 @@
-// splitMma, the verify regime's Linear kernel, against a double-precision
-// product of the same bf16 weights and fp32 inputs: every epilogue and the
-// token tiles the default choices take (16, 32), sizes that are not multiples
-// of its tiles, with K splits (few output rows) and without (many).
+// splitMma and splitWgmma, the verify regime's Linear kernels, against a
+// double-precision product of the same bf16 weights and fp32 inputs: every
+// epilogue, the token tiles sm_90a plans hold (splitMma's 16, splitWgmma's 64,
+// also for fewer rows than its default 17), sizes that are not multiples of
+// their tiles, with K splits (few output rows; splitWgmma's summed across a
+// cluster) and without.
 // Outputs start as NaN so an unwritten element fails; a second launch must
 // give the same bits (split order fixed, arrival counters reset).
 #include "OpHarness.h"
@@ -23,6 +25,7 @@ constexpr double kSplitTolerance = 1e-4;
 
 struct SplitMmaCase {
   uint32_t rows, in, out;
+  kernels::KernelFamily family = kernels::KernelFamily::SplitMma;
 };
 
 class SplitMmaTest : public ::testing::TestWithParam<SplitMmaCase> {};
@@ -58,8 +61,11 @@ TEST_P(SplitMmaTest, MatchesDoubleProduct) {
       ref[i] = epilogue == GemvEpilogue::Plain     ? gate[i]
                : epilogue == GemvEpilogue::Softcap ? std::tanh(gate[i] / 3.0) * 3.0
                                                    : geluTanh(gate[i]) * up[i];
-    const rt::cuda::KernelChoices choices(kernels::linearChoices(epilogue, c.in, {}), *h.env().kernels);
-    ASSERT_EQ(choices.at(c.rows).family, kernels::KernelFamily::SplitMma);
+    const bool wgmma = c.family == kernels::KernelFamily::SplitWgmma;
+    const kernels::TileOptions options = wgmma ? kernels::TileOptions{.gemvMaxTokens = 0, .splitMmaMaxRows = 0, .wgmma = true}
+                                               : kernels::TileOptions{.splitMmaMaxRows = 16};
+    const rt::cuda::KernelChoices choices(kernels::linearChoices(epilogue, c.in, options), *h.env().kernels);
+    ASSERT_EQ(choices.at(c.rows).family, c.family);
     std::vector<float> runs[2];
     for (std::vector<float> &ours : runs) {
       const CUdeviceptr y = h.poisoned(n);
@@ -71,18 +77,27 @@ TEST_P(SplitMmaTest, MatchesDoubleProduct) {
       largest = std::max(largest, std::abs(ref[i]));
       error = std::isnan(runs[0][i]) ? INFINITY : std::max(error, std::abs(runs[0][i] - ref[i]));
     }
-    const std::string what = std::to_string(c.rows) + " x " + std::to_string(c.in) + " -> " + std::to_string(c.out) +
-                             " epilogue " + std::to_string(int(epilogue));
+    const std::string what = std::string(kernels::familyInfo(c.family).name) + " " + std::to_string(c.rows) + " x " +
+                             std::to_string(c.in) + " -> " + std::to_string(c.out) + " epilogue " +
+                             std::to_string(int(epilogue));
     EXPECT_LE(error, kSplitTolerance * largest) << what;
     EXPECT_EQ(std::memcmp(runs[0].data(), runs[1].data(), n * 4), 0) << what << ": launches differ";
-    std::printf("splitMma %s: max error %.2e of max |y|\n", what.c_str(), error / largest);
+    std::printf("%s: max error %.2e of max |y|\n", what.c_str(), error / largest);
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, SplitMmaTest,
                          ::testing::Values(SplitMmaCase{5, 200, 77}, SplitMmaCase{13, 2568, 520},
-                                           SplitMmaCase{32, 200, 520}, SplitMmaCase{17, 2568, 77},
-                                           SplitMmaCase{32, 2560, 2048}, SplitMmaCase{13, 72, 70000}));
+                                           SplitMmaCase{16, 200, 520}, SplitMmaCase{9, 2568, 77},
+                                           SplitMmaCase{16, 2560, 2048}, SplitMmaCase{13, 72, 70000}));
+
+constexpr kernels::KernelFamily kWgmma = kernels::KernelFamily::SplitWgmma;
+INSTANTIATE_TEST_SUITE_P(Wgmma, SplitMmaTest,
+                         ::testing::Values(SplitMmaCase{33, 200, 77, kWgmma}, SplitMmaCase{64, 2568, 520, kWgmma},
+                                           SplitMmaCase{57, 10240, 300, kWgmma}, SplitMmaCase{40, 1000, 2048, kWgmma},
+                                           SplitMmaCase{1, 256, 130, kWgmma}, SplitMmaCase{20, 72, 70000, kWgmma},
+                                           SplitMmaCase{32, 200, 520, kWgmma}, SplitMmaCase{17, 2568, 77, kWgmma},
+                                           SplitMmaCase{32, 2560, 2048, kWgmma}));
 
 } // namespace
 } // namespace g4::gpu_test

@@ -7,7 +7,7 @@
 
 // A projection becomes a dispatch that binds its input and weight, holds the
 // g4.linear, one launch per regime (decode GEMV variants, verify splitMma
-// tiles and stacked GEMM, long-prefill GEMMs) and yields its result; the
+// tiles and splitWgmma, long-prefill GEMMs) and yields its result; the
 // annotation and the module's g4k.arch are gone.
 
 // CHECK-LABEL: module @projection {
@@ -19,8 +19,7 @@
 // CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<2, g4k::PlainEpilogue>" rows 2 to 2 {tile_tokens = 2 : i64}
 // CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<4, g4k::PlainEpilogue>" rows 3 to 4 {tile_tokens = 4 : i64}
 // CHECK-NEXT: g4k.launch "split_mma" "g4k::splitMma<16, g4k::PlainEpilogue>" rows 5 to 16 {tile_tokens = 16 : i64}
-// CHECK-NEXT: g4k.launch "split_mma" "g4k::splitMma<32, g4k::PlainEpilogue>" rows 17 to 32 {tile_tokens = 32 : i64}
-// CHECK-NEXT: g4k.launch "cublaslt_split_stacked" "cublasLt" rows 33 to 64
+// CHECK-NEXT: g4k.launch "split_wgmma" "g4k::splitWgmma<g4k::PlainEpilogue>" rows 17 to 64 {shared_bytes = 99328 : i64, tile_tokens = 64 : i64}
 // CHECK-NEXT: g4k.launch "cublaslt_split" "cublasLt" rows 65 and above
 // CHECK-NEXT: g4k.yield %[[R]] : tensor<?x128xf32>
 // CHECK: return %[[Y]]

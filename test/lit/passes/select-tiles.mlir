@@ -8,9 +8,10 @@
 // ARCH: error: g4-select-tiles: unknown arch 'sm_75' (supported: sm_80, sm_89, sm_90a, sm_100a)
 
 // Projections: the smallest GEMV variant per decode row count (the epilogue
-// from the op), the smallest splitMma token tile up to 32 rows and the
-// stacked split GEMM above in the verify regime, two split GEMMs in long
-// prefill. The module records the target.
+// from the op), in the verify regime splitMma's 16-token tile up to 16 rows and
+// splitWgmma above (sm_90a; elsewhere splitMma's smallest token tile up to 32
+// rows and the stacked split GEMM above), two split GEMMs in long prefill. The
+// module records the target.
 
 // CHECK-LABEL: module @projections attributes {g4k.arch = "sm_90a"}
 // CHECK: g4.linear {{.*}}g4k.tiles = [
@@ -18,19 +19,27 @@
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<2, g4k::PlainEpilogue>", max_rows = 2 : i64, min_rows = 2 : i64, tile_tokens = 2 : i64},
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
 // CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
-// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
-// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 33 : i64},
+// CHECK-SAME: {family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 64 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
 // CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
 // CHECK: g4.gated_linear {{.*}}kernel = "g4k::gemv<1, g4k::GeluTanhGateEpilogue>"
 // CHECK-SAME: kernel = "g4k::splitMma<16, g4k::GeluTanhGateEpilogue>"
+// CHECK-SAME: kernel = "g4k::splitWgmma<g4k::GeluTanhGateEpilogue>"
 // CHECK: g4.lm_head {{.*}}kernel = "g4k::gemv<1, g4k::SoftcapEpilogue>"
 // CHECK-SAME: kernel = "g4k::splitMma<16, g4k::SoftcapEpilogue>"
+// CHECK-SAME: kernel = "g4k::splitWgmma<g4k::SoftcapEpilogue>"
+// No wgmma before sm_90a: the stacked split GEMM above splitMma.
+// SM80-LABEL: module @projections attributes {g4k.arch = "sm_80"}
+// SM80: g4.linear {{.*}}kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
+// SM80-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
+// SM80-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 33 : i64},
+// SM80-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// SM80-NOT: split_wgmma
 // With gemv-max-tokens=8 the decode regime takes gemv<8> for 5 to 8 rows;
-// splitMma serves the rest of the verify regime, up to stacked-max-rows.
+// splitMma and splitWgmma serve the rest of the verify regime, up to stacked-max-rows.
 // OPTS-LABEL: module @projections
 // OPTS: g4.linear {{.*}}kernel = "g4k::gemv<8, g4k::PlainEpilogue>", max_rows = 8 : i64, min_rows = 5 : i64, tile_tokens = 8 : i64},
 // OPTS-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 9 : i64, tile_tokens = 16 : i64},
-// OPTS-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
+// OPTS-SAME: {family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
 // OPTS-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 33 : i64}]
 module @projections {
   func.func @forward(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>, %g: tensor<96x64xbf16>, %u: tensor<96x64xbf16>,
@@ -53,8 +62,7 @@ module @projections {
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<2, g4k::PlainEpilogue>", max_rows = 2 : i64, min_rows = 2 : i64, tile_tokens = 2 : i64},
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
 // CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
-// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
-// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 33 : i64},
+// CHECK-SAME: {family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 64 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
 // CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
 module @multi_linear {
   func.func @forward(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: tensor<32x64xbf16>, %wv: tensor<32x64xbf16>)
@@ -77,8 +85,7 @@ module @multi_linear {
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<2, g4k::GeluTanhSliceEpilogue>", max_rows = 2 : i64, min_rows = 2 : i64, tile_tokens = 2 : i64},
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::GeluTanhSliceEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
 // CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
-// CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
-// CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 33 : i64},
+// CHECK-SAME: {family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 64 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
 // CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
 module @slice_gated_linear {
   func.func @forward(%x: tensor<?x64xf32>, %w: tensor<16x64xbf16>, %ple: tensor<?x96xf32>) -> tensor<?x16xf32> {

@@ -1,0 +1,169 @@
+// Linear on Hopper's warpgroup tensor cores for the verify regime's largest
+// steps (33..64 rows by default: TileChoices, sm_90a only): splitMma's product
+// y[t] = epilogue(w0 @ x[t], w1 @ x[t]), fp32 x split into bf16 hi + lo in the
+// kernel, where splitMma's mma.sync loop binds before the weight stream (with
+// 64 tokens, hi and lo make 128 product columns).
+//
+// A block of two warpgroups owns 128 weight rows (GatedLinear: warpgroup 0
+// the gate rows, warpgroup 1 the same outputs' up rows) and one tile of 64
+// tokens. Per 64-input chunk, a weight stage holds the weight tile
+// (cp.async, 128-byte swizzle) and a token stage the token tile's hi rows
+// then lo rows (split by the threads from fp32 loads); each warpgroup
+// multiplies its 64 rows by all 128 columns (wgmma m64n128k16, four k steps)
+// and the accumulator of token t is column t (hi) plus column 64 + t (lo).
+// Weights run kSplitWgmmaWeightStages - 1 chunks ahead of the math; the x
+// loads of chunk i + 2 are in flight while chunk i is multiplied.
+//
+// K splits (host's choice, to fill the SMs) are the blocks of a thread-block
+// cluster along y: each leaves its fp32 tile in its shared memory, and block
+// r of s sums tokens r, r + s, ... over the s tiles in rank order (the result
+// does not depend on timing) and applies the epilogue.
+#pragma once
+
+#include "LinearEpilogues.cuh"
+#include "WgmmaPrimitives.cuh"
+
+namespace g4k {
+namespace split_wgmma {
+
+constexpr int kTokens = kSplitWgmmaTokens;
+constexpr int kStages = kSplitWgmmaWeightStages;
+constexpr int kTokenStages = kStages * kSplitWgmmaWeightStageBytes; // the token stages after the weight stages
+constexpr int kTileStride = kSplitMmaRows + 4; // floats per token row of the result tile
+constexpr int kCopies = kSplitMmaRows * 8 / kSplitWgmmaThreads; // 16-byte weight copies per thread per chunk
+constexpr int kQuads = kTokens * 16 / kSplitWgmmaThreads;       // x float4 per thread per chunk
+static_assert(kSplitMmaChunk == 64, "a chunk is one 128-byte swizzled row of bf16");
+static_assert(kTokens * kTileStride * 4 <= int(kSplitWgmmaSharedBytes) - 1024, "the result tile fits the stages");
+
+// A chunk's weight tile: this thread's copy i is tile row q / 8, 16-byte
+// piece q % 8 (q = thread + i * threads), rows of w (GatedLinear: the first
+// half of w, the second of w2) from outBase on; zeros past `out` and `in`.
+template <int kMats>
+__device__ __forceinline__ void issueWeights(const SplitMmaArgs &a, int outBase, unsigned char *stage, int chunk) {
+#pragma unroll
+  for (int i = 0; i < kCopies; ++i) {
+    const int q = threadIdx.x + i * kSplitWgmmaThreads, r = q / 8, k = chunk * kSplitMmaChunk + 8 * (q % 8);
+    const bool second = kMats == 2 && r >= kSplitMmaRows / 2;
+    const int out = outBase + (second ? r - kSplitMmaRows / 2 : r);
+    const bool live = out < a.out && k < a.in;
+    cpAsync16(stage + swizzled128(r, q % 8), (second ? a.w2 : a.w) + (live ? (long long)out * a.in + k : 0), live);
+  }
+}
+
+// One x chunk of the token tile in registers: float4 f = thread + i * threads
+// is token f / 16, inputs 4 * (f % 16) + 0..3 of the chunk.
+struct XChunk {
+  float4 v[kQuads];
+
+  __device__ __forceinline__ void load(const float *x, int tokens, int in, int chunk) {
+#pragma unroll
+    for (int i = 0; i < kQuads; ++i) {
+      const int f = threadIdx.x + i * kSplitWgmmaThreads, t = f / 16, k = chunk * kSplitMmaChunk + 4 * (f % 16);
+      v[i] = t < tokens && k < in ? *reinterpret_cast<const float4 *>(x + (long long)t * in + k)
+                                  : float4{0.0f, 0.0f, 0.0f, 0.0f};
+    }
+  }
+
+  // hi = bf16(x) into token row t, lo = bf16(x - hi) into row kTokens + t, as splitToBf16.
+  __device__ __forceinline__ void store(unsigned char *stage) const {
+#pragma unroll
+    for (int i = 0; i < kQuads; ++i) {
+      const int f = threadIdx.x + i * kSplitWgmmaThreads, t = f / 16, piece = (f % 16) / 2, half = 8 * (f % 2);
+      const uint2 hi{packBf16(v[i].x, v[i].y), packBf16(v[i].z, v[i].w)};
+      const uint2 lo{packBf16(v[i].x - lowBf16(hi.x), v[i].y - highBf16(hi.x)),
+                     packBf16(v[i].z - lowBf16(hi.y), v[i].w - highBf16(hi.y))};
+      *reinterpret_cast<uint2 *>(stage + swizzled128(t, piece) + half) = hi;
+      *reinterpret_cast<uint2 *>(stage + swizzled128(kTokens + t, piece) + half) = lo;
+    }
+  }
+};
+
+} // namespace split_wgmma
+
+template <class Epilogue>
+__global__ void __launch_bounds__(kSplitWgmmaThreads, kSplitWgmmaBlocksPerSm) splitWgmma(SplitMmaArgs a) {
+  using namespace split_wgmma;
+  constexpr int kMats = Epilogue::kMatrices;
+  constexpr int kOutRows = kSplitMmaRows / kMats; // output features per block
+  extern __shared__ __align__(16) unsigned char dynamicShared[];
+  unsigned char *stages = dynamicShared + ((1024 - sharedAddress(dynamicShared) % 1024) % 1024);
+  auto weightStage = [&](int i) { return stages + (i % kStages) * kSplitWgmmaWeightStageBytes; };
+  auto tokenStage = [&](int i) { return stages + kTokenStages + (i % 2) * kSplitWgmmaTokenStageBytes; };
+
+  const int warpgroup = threadIdx.x / 128, warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
+  const int outBase = blockIdx.x * kOutRows;
+  const int t0 = blockIdx.z * kTokens, tokens = min(kTokens, a.tokens - t0);
+  const float *x = a.x + (long long)t0 * a.in;
+  const int chunks = (a.in + kSplitMmaChunk - 1) / kSplitMmaChunk;
+  const int c0 = blockIdx.y * a.chunksPerSplit, count = max(0, min(chunks, c0 + a.chunksPerSplit) - c0);
+
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) { // constant data: before awaiting the preceding kernel
+    if (s < count)
+      issueWeights<kMats>(a, outBase, weightStage(s), c0 + s);
+    cpAsyncCommit();
+  }
+  releaseDependentGrid();
+  awaitPrecedingGrid();
+  XChunk staged; // holds chunk i + 1 while chunk i is multiplied
+  staged.load(x, tokens, a.in, c0);
+  staged.store(tokenStage(0));
+  if (count > 1)
+    staged.load(x, tokens, a.in, c0 + 1);
+
+  float acc[64];
+#pragma unroll
+  for (int i = 0; i < 64; ++i)
+    acc[i] = 0.0f;
+  for (int i = 0; i < count; ++i) {
+    cpAsyncWait<kStages - 2>(); // chunk i's weights (this thread's copies)
+    fenceAsyncShared();
+    __syncthreads(); // every copy and x store of chunk i; every warpgroup done with chunk i - 1's stages
+    const int ahead = i + kStages - 1;
+    if (ahead < count)
+      issueWeights<kMats>(a, outBase, weightStage(ahead), c0 + ahead);
+    cpAsyncCommit();
+    const unsigned w = sharedAddress(weightStage(i)), t = sharedAddress(tokenStage(i));
+    wgmmaFence();
+#pragma unroll
+    for (int k = 0; k < 4; ++k)
+      wgmmaBf16M64N128(acc, wgmmaDescriptor(w + warpgroup * 64 * 128 + 32 * k), wgmmaDescriptor(t + 32 * k));
+    wgmmaCommit();
+    if (i + 1 < count)
+      staged.store(tokenStage(i + 1)); // its readers finished chunk i - 1 before the barrier
+    if (i + 2 < count)
+      staged.load(x, tokens, a.in, c0 + i + 2);
+    wgmmaWaitAll();
+  }
+  cpAsyncWaitAll();
+  __syncthreads();
+
+  // The block's [tokens, kSplitMmaRows] tile over the stages: hi column t plus lo column kTokens + t.
+  float *result = reinterpret_cast<float *>(stages);
+  const int g = lane / 4, c = lane % 4;
+#pragma unroll
+  for (int j = 0; j < 8; ++j)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int t = 8 * j + 2 * c + (e & 1), row = warpgroup * 64 + 16 * warp + g + 8 * (e >> 1);
+      result[t * kTileStride + row] = acc[4 * j + e] + acc[4 * (j + 8) + e];
+    }
+  clusterSync();
+
+  const int splits = int(gridDim.y), rank = int(clusterRank());
+  const int r = threadIdx.x % kOutRows, row = outBase + r;
+  for (int t = rank + splits * int(threadIdx.x / kOutRows); t < tokens;
+       t += splits * (kSplitWgmmaThreads / kOutRows)) {
+    float first = 0.0f, second = 0.0f;
+    for (int s = 0; s < splits; ++s) {
+      first += loadPeerShared(result + t * kTileStride + r, unsigned(s));
+      if (kMats == 2)
+        second += loadPeerShared(result + t * kTileStride + kOutRows + r, unsigned(s));
+    }
+    if (row < a.out)
+      a.y[(long long)(t0 + t) * a.out + row] = Epilogue{}(first, second, a.factor);
+  }
+  clusterSync(); // the peers' tiles stay until every block of the cluster has read them
+}
+
+} // namespace g4k
