@@ -223,11 +223,12 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
     - projections: the smallest `gemv<tokens, Epilogue>` holding the rows in
       decode (the epilogue from the op: soft-cap for a capped `g4.lm_head`,
       gelu gate for `g4.gated_linear`, gelu gating by the side input's slice
-      for `g4.slice_gated_linear`), the smallest `splitMma<tokens, Epilogue>`
-      token tile in verify up to 32 rows (`g4.slice_gated_linear`: the plain
-      projection, the backend gates after it), above it (and where the input
-      features are not a multiple of 8) cuBLASLt on the input split into bf16
-      hi + lo stacked as one GEMM, two split GEMMs in long prefill;
+      for `g4.slice_gated_linear`), in verify the smallest `splitMma<tokens,
+      Epilogue>` token tile up to 32 rows, on sm_90a up to 16 rows and
+      `splitWgmma<Epilogue>` above (`g4.slice_gated_linear`: the plain
+      projection, the backend gates after it), above them (and where the
+      input features are not a multiple of 8) cuBLASLt on the input split
+      into bf16 hi + lo stacked as one GEMM, two split GEMMs in long prefill;
     - attention: the variants (kernels/AttentionVariants.h) that exist for
       the op's head_dim and group and whose shared memory fits the
       architecture (227 KB sm_90a and sm_100a, 163 KB sm_80, 99 KB sm_89),

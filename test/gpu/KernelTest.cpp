@@ -53,7 +53,7 @@ TEST_P(LinearTest, MatchesCpu) {
   for (const auto &[epilogue, ref] : {std::pair{GemvEpilogue::Plain, &plain}, std::pair{GemvEpilogue::Softcap, &capped},
                                       std::pair{GemvEpilogue::GeluTanhGate, &gated}}) {
     // The choices gemma4c makes by default (g4-select-tiles).
-    const rt::cuda::KernelChoices choices(kernels::linearChoices(epilogue, c.in, {}), *h.env().kernels);
+    const rt::cuda::KernelChoices choices(kernels::linearChoices(epilogue, c.in, h.tileOptions()), *h.env().kernels);
     const char *path = kernels::familyInfo(choices.at(c.tokens).family).name.data();
     const CUdeviceptr y = h.poisoned(n);
     rt::cuda::runLinear(h.env(), {dx, dw, dw2, y, c.in, c.out, epilogue, 3.0f, &choices}, c.tokens);
@@ -90,7 +90,7 @@ TEST_P(MultiLinearTest, MatchesCpu) {
   b.in = {h.upload(x)};
   b.inWidth = {c.in};
   // The choices gemma4c makes by default (g4-select-tiles).
-  b.choices = rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.in, {}), *h.env().kernels);
+  b.choices = rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.in, h.tileOptions()), *h.env().kernels);
   std::vector<std::vector<float>> refs;
   for (uint32_t out : c.outs) {
     const std::vector<float> w = roundedToBf16(randomValues(size_t(out) * c.in, rng, 0.1f));
@@ -150,7 +150,7 @@ TEST_P(SliceGatedLinearTest, MatchesCpu) {
   b.outWidth = {c.out};
   // The choices gemma4c makes by default (g4-select-tiles).
   b.choices =
-      rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::GeluTanhSlice, c.in, {}), *h.env().kernels);
+      rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::GeluTanhSlice, c.in, h.tileOptions()), *h.env().kernels);
   rt::cuda::runSliceGatedLinear(h.env(), b, c.tokens);
   EXPECT_LE(relativeL2(h.download(b.out[0], ref.size()), ref), kFp32Tolerance)
       << c.tokens << " x " << c.in << " -> " << c.out << ", side " << c.sideWidth << " at " << c.offset << " ("
@@ -418,7 +418,7 @@ TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
     r.out = {h.poisoned(refWeights.size()), h.uploadInts(std::vector<int32_t>(refIds.size(), -1))};
     r.weights = {dProj, dScale, dPerExpert};
     r.choices =
-        rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.hidden, {}), *h.env().kernels);
+        rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.hidden, h.tileOptions()), *h.env().kernels);
     rt::cuda::runMoeRouter(h.env(), r, tokens);
     EXPECT_EQ(h.downloadInts(r.out[1], refIds.size()), refIds) << tokens << " tokens";
     EXPECT_LE(relativeL2(h.download(r.out[0], refWeights.size()), refWeights), kFp32Tolerance) << tokens << " tokens";

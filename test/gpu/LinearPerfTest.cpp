@@ -116,7 +116,8 @@ TEST(LinearPerf, DISABLED_QkvThroughput) {
       copy.in = {x};
       copy.inWidth = {s.in};
       copy.choices =
-          rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, s.in, {}), *h.env().kernels);
+          rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, s.in, h.tileOptions()),
+                                  *h.env().kernels);
       for (uint32_t out : outs) {
         copy.weights.push_back(h.uploadBf16(randomValues(size_t(out) * s.in, rng, 0.05f)));
         copy.out.push_back(h.poisoned(size_t(64) * out));

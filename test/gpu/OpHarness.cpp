@@ -1,6 +1,7 @@
 #include "OpHarness.h"
 
 #include "GpuTestEnvironment.h"
+#include "GpuArch.h"
 #include "KernelArgs.h"
 #include "cuda/CudaCheck.h"
 #include "io/Float16.h"
@@ -47,6 +48,12 @@ OpHarness::OpHarness(const std::string &planName, uint32_t maxTokens)
   w.moeSplit = scratch(2 * rows * kWidest * 2);
   moeOffsetsHost_ = rt::cuda::PinnedBuffer((kExperts + 1) * 4, "test MoE offsets");
   w.moeOffsetsHost = static_cast<int32_t *>(moeOffsetsHost_.get());
+}
+
+kernels::TileOptions OpHarness::tileOptions() const {
+  kernels::TileOptions options;
+  options.wgmma = kernels::parseArch(plan_.plan().kernels()->Get(0)->arch()->string_view()).wgmma;
+  return options;
 }
 
 CUdeviceptr OpHarness::keep(DeviceBuffer buffer) {

@@ -10,6 +10,7 @@
 #include "cuda/KernelLibrary.h"
 #include "cuda/KernelTable.h"
 #include "cuda/Ops.h"
+#include "TileChoices.h"
 #include "plan/PlanFile.h"
 
 #include <cstdint>
@@ -28,6 +29,9 @@ public:
 
   rt::cuda::OpEnv &env() { return env_; }
   const rt::cuda::Device &device() const { return device_; }
+  // g4-select-tiles' default options for the plan's architecture: the choices
+  // whose kernels the plan holds (splitWgmma on sm_90a, splitMma<32> elsewhere).
+  kernels::TileOptions tileOptions() const;
 
   CUdeviceptr upload(const std::vector<float> &values);
   CUdeviceptr uploadBf16(const std::vector<float> &values); // rounds to bf16
