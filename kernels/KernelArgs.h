@@ -173,6 +173,24 @@ struct SplitMmaArgs {
   float factor;
 };
 
+// splitWgmma<Epilogue>: SplitMmaArgs' product over up to kGemvSegments
+// projections of x in one launch (MultiLinear; one-matrix epilogues), grid
+// (row tiles of every segment, K splits, token tiles); `in` a multiple of 8.
+// Segment s: weights w[s] of outs[s] rows into y[s] ([tokens, outs[s]]), row
+// tiles [tileEnd[s - 1], tileEnd[s]); unused segments repeat the last tileEnd.
+struct SplitWgmmaArgs {
+  G4K_PTR(const float) x;
+  G4K_PTR(const bf16) w[kGemvSegments];
+  G4K_PTR(const bf16) w2; // GeluTanhGate's up rows (one segment)
+  G4K_PTR(float) y[kGemvSegments];
+  int outs[kGemvSegments];
+  int tileEnd[kGemvSegments];
+  int tokens;
+  int in;
+  int chunksPerSplit; // kSplitMmaChunk-wide chunks of `in` per K split
+  float factor;
+};
+
 // y = rmsnorm(x) (* w); with rmsNorm<.., true>, of x + residual, also stored to sum.
 struct RmsNormArgs {
   G4K_PTR(const float) x;
@@ -180,7 +198,7 @@ struct RmsNormArgs {
   G4K_PTR(float) sum;
   G4K_PTR(const bf16) w; // [group], or 0 for no weight
   G4K_PTR(float) y;      // or 0 with rmsNorm<.., true>: sum alone, no output norm (RmsNormAdd)
-  long long groups; // tokens * width / group
+  long long groups;      // tokens * width / group
   int group;
   float eps;
   G4K_PTR(const bf16) xWeight; // AddRmsNorm's x_norm [group], or 0

@@ -44,10 +44,10 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, 
   // The side-input gating has no splitMma epilogue: the plain projection runs, then the gating.
   const GemvEpilogue mmaEpilogue = epilogue == GemvEpilogue::GeluTanhSlice ? GemvEpilogue::Plain : epilogue;
   const bool wgmma = options.wgmma && in % 8 == 0;
-  const uint32_t mmaMaxRows =
-      in % 8 == 0 ? std::min({options.splitMmaMaxRows, options.stackedMaxRows,
-                              wgmma ? std::max(options.splitWgmmaMinRows, 1u) - 1 : kUnboundedRows})
-                  : 0;
+  const uint32_t mmaMaxRows = in % 8 == 0
+                                  ? std::min({options.splitMmaMaxRows, options.stackedMaxRows,
+                                              wgmma ? std::max(options.splitWgmmaMinRows, 1u) - 1 : kUnboundedRows})
+                                  : 0;
   for (int tokens : kSplitMmaTokens) {
     if (next > mmaMaxRows)
       break;

@@ -2,7 +2,8 @@
 // steps (33..64 rows by default: TileChoices, sm_90a only): splitMma's product
 // y[t] = epilogue(w0 @ x[t], w1 @ x[t]), fp32 x split into bf16 hi + lo in the
 // kernel, where splitMma's mma.sync loop binds before the weight stream (with
-// 64 tokens, hi and lo make 128 product columns).
+// 64 tokens, hi and lo make 128 product columns). A MultiLinear's projections
+// (q, k, v) are segments of one launch, each block in one segment's rows.
 //
 // A block of two warpgroups owns 128 weight rows (GatedLinear: warpgroup 0
 // the gate rows, warpgroup 1 the same outputs' up rows) and one tile of 64
@@ -29,24 +30,49 @@ namespace split_wgmma {
 constexpr int kTokens = kSplitWgmmaTokens;
 constexpr int kStages = kSplitWgmmaWeightStages;
 constexpr int kTokenStages = kStages * kSplitWgmmaWeightStageBytes; // the token stages after the weight stages
-constexpr int kTileStride = kSplitMmaRows + 4; // floats per token row of the result tile
-constexpr int kCopies = kSplitMmaRows * 8 / kSplitWgmmaThreads; // 16-byte weight copies per thread per chunk
-constexpr int kQuads = kTokens * 16 / kSplitWgmmaThreads;       // x float4 per thread per chunk
+constexpr int kTileStride = kSplitMmaRows + 4;                      // floats per token row of the result tile
+constexpr int kCopies = kSplitMmaRows * 8 / kSplitWgmmaThreads;     // 16-byte weight copies per thread per chunk
+constexpr int kQuads = kTokens * 16 / kSplitWgmmaThreads;           // x float4 per thread per chunk
 static_assert(kSplitMmaChunk == 64, "a chunk is one 128-byte swizzled row of bf16");
 static_assert(kTokens * kTileStride * 4 <= int(kSplitWgmmaSharedBytes) - 1024, "the result tile fits the stages");
 
+// The block's segment (SplitWgmmaArgs) and its first output row there; the
+// segment's pointers are read from the kernel parameters when needed, which
+// keeps them out of the registers the accumulators need.
+static_assert(kGemvSegments == 3, "Segment picks among three");
+struct Segment {
+  int index, outBase;
+
+  __device__ __forceinline__ Segment(const SplitWgmmaArgs &a, int outRows) {
+    const int tile = int(blockIdx.x);
+    index = tile < a.tileEnd[0] ? 0 : tile < a.tileEnd[1] ? 1 : 2;
+    outBase = (tile - (index == 0 ? 0 : index == 1 ? a.tileEnd[0] : a.tileEnd[1])) * outRows;
+  }
+  __device__ __forceinline__ const bf16 *w(const SplitWgmmaArgs &a) const {
+    return index == 0 ? a.w[0] : index == 1 ? a.w[1] : a.w[2];
+  }
+  __device__ __forceinline__ float *y(const SplitWgmmaArgs &a) const {
+    return index == 0 ? a.y[0] : index == 1 ? a.y[1] : a.y[2];
+  }
+  __device__ __forceinline__ int out(const SplitWgmmaArgs &a) const {
+    return index == 0 ? a.outs[0] : index == 1 ? a.outs[1] : a.outs[2];
+  }
+};
+
 // A chunk's weight tile: this thread's copy i is tile row q / 8, 16-byte
-// piece q % 8 (q = thread + i * threads), rows of w (GatedLinear: the first
-// half of w, the second of w2) from outBase on; zeros past `out` and `in`.
+// piece q % 8 (q = thread + i * threads), the segment's rows from outBase on
+// (GatedLinear: the first half of them of w, the second of w2); zeros past
+// its rows and `in`.
 template <int kMats>
-__device__ __forceinline__ void issueWeights(const SplitMmaArgs &a, int outBase, unsigned char *stage, int chunk) {
+__device__ __forceinline__ void issueWeights(const SplitWgmmaArgs &a, const Segment &seg, unsigned char *stage,
+                                             int chunk) {
 #pragma unroll
   for (int i = 0; i < kCopies; ++i) {
     const int q = threadIdx.x + i * kSplitWgmmaThreads, r = q / 8, k = chunk * kSplitMmaChunk + 8 * (q % 8);
     const bool second = kMats == 2 && r >= kSplitMmaRows / 2;
-    const int out = outBase + (second ? r - kSplitMmaRows / 2 : r);
-    const bool live = out < a.out && k < a.in;
-    cpAsync16(stage + swizzled128(r, q % 8), (second ? a.w2 : a.w) + (live ? (long long)out * a.in + k : 0), live);
+    const int out = seg.outBase + (second ? r - kSplitMmaRows / 2 : r);
+    const bool live = out < seg.out(a) && k < a.in;
+    cpAsync16(stage + swizzled128(r, q % 8), (second ? a.w2 : seg.w(a)) + (live ? (long long)out * a.in + k : 0), live);
   }
 }
 
@@ -81,7 +107,7 @@ struct XChunk {
 } // namespace split_wgmma
 
 template <class Epilogue>
-__global__ void __launch_bounds__(kSplitWgmmaThreads, kSplitWgmmaBlocksPerSm) splitWgmma(SplitMmaArgs a) {
+__global__ void __launch_bounds__(kSplitWgmmaThreads, kSplitWgmmaBlocksPerSm) splitWgmma(SplitWgmmaArgs a) {
   using namespace split_wgmma;
   constexpr int kMats = Epilogue::kMatrices;
   constexpr int kOutRows = kSplitMmaRows / kMats; // output features per block
@@ -91,7 +117,7 @@ __global__ void __launch_bounds__(kSplitWgmmaThreads, kSplitWgmmaBlocksPerSm) sp
   auto tokenStage = [&](int i) { return stages + kTokenStages + (i % 2) * kSplitWgmmaTokenStageBytes; };
 
   const int warpgroup = threadIdx.x / 128, warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
-  const int outBase = blockIdx.x * kOutRows;
+  const Segment seg(a, kOutRows);
   const int t0 = blockIdx.z * kTokens, tokens = min(kTokens, a.tokens - t0);
   const float *x = a.x + (long long)t0 * a.in;
   const int chunks = (a.in + kSplitMmaChunk - 1) / kSplitMmaChunk;
@@ -100,7 +126,7 @@ __global__ void __launch_bounds__(kSplitWgmmaThreads, kSplitWgmmaBlocksPerSm) sp
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) { // constant data: before awaiting the preceding kernel
     if (s < count)
-      issueWeights<kMats>(a, outBase, weightStage(s), c0 + s);
+      issueWeights<kMats>(a, seg, weightStage(s), c0 + s);
     cpAsyncCommit();
   }
   releaseDependentGrid();
@@ -121,7 +147,7 @@ __global__ void __launch_bounds__(kSplitWgmmaThreads, kSplitWgmmaBlocksPerSm) sp
     __syncthreads(); // every copy and x store of chunk i; every warpgroup done with chunk i - 1's stages
     const int ahead = i + kStages - 1;
     if (ahead < count)
-      issueWeights<kMats>(a, outBase, weightStage(ahead), c0 + ahead);
+      issueWeights<kMats>(a, seg, weightStage(ahead), c0 + ahead);
     cpAsyncCommit();
     const unsigned w = sharedAddress(weightStage(i)), t = sharedAddress(tokenStage(i));
     wgmmaFence();
@@ -151,17 +177,16 @@ __global__ void __launch_bounds__(kSplitWgmmaThreads, kSplitWgmmaBlocksPerSm) sp
   clusterSync();
 
   const int splits = int(gridDim.y), rank = int(clusterRank());
-  const int r = threadIdx.x % kOutRows, row = outBase + r;
-  for (int t = rank + splits * int(threadIdx.x / kOutRows); t < tokens;
-       t += splits * (kSplitWgmmaThreads / kOutRows)) {
+  const int r = threadIdx.x % kOutRows, row = seg.outBase + r;
+  for (int t = rank + splits * int(threadIdx.x / kOutRows); t < tokens; t += splits * (kSplitWgmmaThreads / kOutRows)) {
     float first = 0.0f, second = 0.0f;
     for (int s = 0; s < splits; ++s) {
       first += loadPeerShared(result + t * kTileStride + r, unsigned(s));
       if (kMats == 2)
         second += loadPeerShared(result + t * kTileStride + kOutRows + r, unsigned(s));
     }
-    if (row < a.out)
-      a.y[(long long)(t0 + t) * a.out + row] = Epilogue{}(first, second, a.factor);
+    if (row < seg.out(a))
+      seg.y(a)[(long long)(t0 + t) * seg.out(a) + row] = Epilogue{}(first, second, a.factor);
   }
   clusterSync(); // the peers' tiles stay until every block of the cluster has read them
 }

@@ -9,7 +9,8 @@
 // 2-8% of logits error and MoE routing flips. Fused epilogues (soft-cap,
 // gelu-gated pair) run in the GEMV, after the GEMMs otherwise. A MultiLinear
 // (an attention's q, k and v) is one GEMV over its projections' rows, and one
-// Linear after the other on the other paths. A SliceGatedLinear (the PLE
+// Linear after the other on the splitMma and cuBLASLt paths (splitWgmma: the
+// projections as segments of one launch). A SliceGatedLinear (the PLE
 // gate) gates by its side input in the GEMV's epilogue; on the other paths the
 // projection, then the slice, then the gating.
 #include "KernelArgs.h"
@@ -104,18 +105,22 @@ void runSplitMma(const OpEnv &env, const LinearOperands &op, uint32_t rows, cons
 // splitWgmma over row tiles x K splits x token tiles: the most K splits (one
 // cluster, summed in distributed shared memory) whose clusters the device
 // still runs at once (a second wave of a few clusters would double the time).
-void runSplitWgmma(const OpEnv &env, const LinearOperands &op, uint32_t rows, const KernelChoice &choice) {
-  const uint32_t mats = op.epilogue == GemvEpilogue::GeluTanhGate ? 2 : 1;
-  const uint32_t outRows = g4k::kSplitMmaRows / mats, tiles = (op.out + outRows - 1) / outRows;
+// `args` without its tiles and splits; GatedLinear's blocks take 64 outputs.
+void runSplitWgmma(const OpEnv &env, g4k::SplitWgmmaArgs args, uint32_t rows, bool gated, const KernelChoice &choice) {
+  const uint32_t outRows = g4k::kSplitMmaRows / (gated ? 2 : 1);
+  uint32_t tiles = 0;
+  for (int s = 0; s < g4k::kGemvSegments; ++s) {
+    tiles += (uint32_t(args.outs[s]) + outRows - 1) / outRows;
+    args.tileEnd[s] = int(tiles);
+  }
   const uint32_t tokenTiles = (rows + g4k::kSplitWgmmaTokens - 1) / g4k::kSplitWgmmaTokens;
-  const uint32_t chunks = (op.in + g4k::kSplitMmaChunk - 1) / g4k::kSplitMmaChunk;
+  const uint32_t chunks = (uint32_t(args.in) + g4k::kSplitMmaChunk - 1) / g4k::kSplitMmaChunk;
   uint32_t wanted = 1;
   for (uint32_t s = 2; s <= std::min<uint32_t>(g4k::kSplitWgmmaMaxSplits, chunks); ++s)
     if (uint64_t(tiles) * tokenTiles <= choice.clusterCapacity[s])
       wanted = s;
   const uint32_t perSplit = (chunks + wanted - 1) / wanted, splits = (chunks + perSplit - 1) / perSplit;
-  const g4k::SplitMmaArgs args{op.x, op.w, op.w2, op.y, 0, 0, int(rows), int(op.in), int(op.out), int(perSplit),
-                               op.factor};
+  args.chunksPerSplit = int(perSplit);
   launch(choice.function, {tiles, splits, tokenTiles}, g4k::kSplitWgmmaThreads, choice.sharedBytes, env.stream, args,
          env.programmatic, splits);
 }
@@ -137,7 +142,8 @@ void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
     return;
   }
   if (choice.family == kernels::KernelFamily::SplitWgmma) {
-    runSplitWgmma(env, op, rows, choice);
+    const g4k::SplitWgmmaArgs args{op.x, {op.w}, op.w2, {op.y}, {int(op.out)}, {}, int(rows), int(op.in), 0, op.factor};
+    runSplitWgmma(env, args, rows, op.epilogue == GemvEpilogue::GeluTanhGate, choice);
     return;
   }
   if (choice.family != kernels::KernelFamily::Gemv) {
@@ -150,6 +156,16 @@ void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
 
 void runMultiLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const KernelChoice &choice = b.choices.at(rows);
+  if (choice.family == kernels::KernelFamily::SplitWgmma) { // the projections as segments of one launch
+    g4k::SplitWgmmaArgs args{b.in[0], {}, 0, {}, {}, {}, int(rows), int(b.inWidth[0]), 0, 0};
+    for (size_t s = 0; s < b.weights.size(); ++s) {
+      args.w[s] = b.weights[s];
+      args.y[s] = b.out[s];
+      args.outs[s] = int(b.outWidth[s]);
+    }
+    runSplitWgmma(env, args, rows, false, choice);
+    return;
+  }
   if (choice.family != kernels::KernelFamily::Gemv) { // one Linear after the other
     for (size_t i = 0; i < b.weights.size(); ++i)
       runLinear(env,

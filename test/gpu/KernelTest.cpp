@@ -78,9 +78,10 @@ struct MultiLinearCase {
 class MultiLinearTest : public ::testing::TestWithParam<MultiLinearCase> {};
 
 // Sibling projections of one input (q, k, v; q, k): one GEMV over their
-// concatenated rows at decode, one projection after the other on the other
-// paths; each against the CPU's Linear. Segment ends off the GEMV block's
-// rows, inputs not a multiple of 8.
+// concatenated rows at decode, splitWgmma's segments from 17 rows on sm_90a,
+// one projection after the other on the other paths; each against the CPU's
+// Linear. Segment ends off the GEMV block's rows and off splitWgmma's row
+// tiles, inputs not a multiple of 8 (and of splitWgmma's 64-input chunks).
 TEST_P(MultiLinearTest, MatchesCpu) {
   const MultiLinearCase c = GetParam();
   OpHarness h("dense-softcap.fused");
@@ -90,7 +91,8 @@ TEST_P(MultiLinearTest, MatchesCpu) {
   b.in = {h.upload(x)};
   b.inWidth = {c.in};
   // The choices gemma4c makes by default (g4-select-tiles).
-  b.choices = rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.in, h.tileOptions()), *h.env().kernels);
+  b.choices = rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.in, h.tileOptions()),
+                                      *h.env().kernels);
   std::vector<std::vector<float>> refs;
   for (uint32_t out : c.outs) {
     const std::vector<float> w = roundedToBf16(randomValues(size_t(out) * c.in, rng, 0.1f));
@@ -108,13 +110,13 @@ TEST_P(MultiLinearTest, MatchesCpu) {
         << path << ")";
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, MultiLinearTest,
-                         ::testing::Values(MultiLinearCase{1, 2560, {2048, 512, 512}},
-                                           MultiLinearCase{2, 2560, {4096, 1024}},
-                                           MultiLinearCase{3, 100, {37, 13, 13}},
-                                           MultiLinearCase{4, 704, {130, 66, 66}},
-                                           MultiLinearCase{7, 2560, {2048, 512, 512}},
-                                           MultiLinearCase{40, 96, {50, 30}}, MultiLinearCase{100, 64, {64, 31, 33}}));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, MultiLinearTest,
+    ::testing::Values(MultiLinearCase{1, 2560, {2048, 512, 512}}, MultiLinearCase{2, 2560, {4096, 1024}},
+                      MultiLinearCase{3, 100, {37, 13, 13}}, MultiLinearCase{4, 704, {130, 66, 66}},
+                      MultiLinearCase{7, 2560, {2048, 512, 512}}, MultiLinearCase{40, 96, {50, 30}},
+                      MultiLinearCase{100, 64, {64, 31, 33}}, MultiLinearCase{64, 1000, {300, 130, 130}},
+                      MultiLinearCase{33, 2560, {2048, 512, 512}}));
 
 // ---------------------------------------------------------------- SliceGatedLinear
 
@@ -149,8 +151,8 @@ TEST_P(SliceGatedLinearTest, MatchesCpu) {
   b.out = {h.poisoned(ref.size())};
   b.outWidth = {c.out};
   // The choices gemma4c makes by default (g4-select-tiles).
-  b.choices =
-      rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::GeluTanhSlice, c.in, h.tileOptions()), *h.env().kernels);
+  b.choices = rt::cuda::KernelChoices(
+      kernels::linearChoices(kernels::GemvEpilogue::GeluTanhSlice, c.in, h.tileOptions()), *h.env().kernels);
   rt::cuda::runSliceGatedLinear(h.env(), b, c.tokens);
   EXPECT_LE(relativeL2(h.download(b.out[0], ref.size()), ref), kFp32Tolerance)
       << c.tokens << " x " << c.in << " -> " << c.out << ", side " << c.sideWidth << " at " << c.offset << " ("
@@ -417,8 +419,8 @@ TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
     r.inWidth = {c.hidden};
     r.out = {h.poisoned(refWeights.size()), h.uploadInts(std::vector<int32_t>(refIds.size(), -1))};
     r.weights = {dProj, dScale, dPerExpert};
-    r.choices =
-        rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.hidden, h.tileOptions()), *h.env().kernels);
+    r.choices = rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, c.hidden, h.tileOptions()),
+                                        *h.env().kernels);
     rt::cuda::runMoeRouter(h.env(), r, tokens);
     EXPECT_EQ(h.downloadInts(r.out[1], refIds.size()), refIds) << tokens << " tokens";
     EXPECT_LE(relativeL2(h.download(r.out[0], refWeights.size()), refWeights), kFp32Tolerance) << tokens << " tokens";

@@ -95,7 +95,8 @@ TEST(LinearPerf, DISABLED_LinearThroughput) {
 
 // An attention's q, k and v projections at decode (E4B: 2560 -> 2048, 512,
 // 512; its full layers 2560 -> 4096, 1024, 1024; 26B-A4B sliding 2816 -> 4096,
-// 2048, 2048): three Linear launches vs one MultiLinear GEMV over their rows.
+// 2048, 2048): three Linear launches vs one MultiLinear launch (the GEMV over
+// their rows at 1-4 rows, splitWgmma's segments at 32 and 64).
 // Weights rotated through 4 copies (past the L2). Run with
 //   gpu_tests --gtest_also_run_disabled_tests --gtest_filter='*QkvThroughput*'
 TEST(LinearPerf, DISABLED_QkvThroughput) {
@@ -115,16 +116,15 @@ TEST(LinearPerf, DISABLED_QkvThroughput) {
     for (rt::cuda::BoundInstruction &copy : b) {
       copy.in = {x};
       copy.inWidth = {s.in};
-      copy.choices =
-          rt::cuda::KernelChoices(kernels::linearChoices(kernels::GemvEpilogue::Plain, s.in, h.tileOptions()),
-                                  *h.env().kernels);
+      copy.choices = rt::cuda::KernelChoices(
+          kernels::linearChoices(kernels::GemvEpilogue::Plain, s.in, h.tileOptions()), *h.env().kernels);
       for (uint32_t out : outs) {
         copy.weights.push_back(h.uploadBf16(randomValues(size_t(out) * s.in, rng, 0.05f)));
         copy.out.push_back(h.poisoned(size_t(64) * out));
         copy.outWidth.push_back(out);
       }
     }
-    for (uint32_t rows : {1u, 2u, 4u}) {
+    for (uint32_t rows : {1u, 2u, 4u, 32u, 64u}) {
       const double apart = h.medianMicroseconds(kRuns, [&](int r) {
         const rt::cuda::BoundInstruction &c = b[r % kCopies];
         for (size_t i = 0; i < outs.size(); ++i)

@@ -1,7 +1,7 @@
 #include "OpHarness.h"
 
-#include "GpuTestEnvironment.h"
 #include "GpuArch.h"
+#include "GpuTestEnvironment.h"
 #include "KernelArgs.h"
 #include "cuda/CudaCheck.h"
 #include "io/Float16.h"

@@ -3,6 +3,7 @@
 // the kernel tests compare with (random inputs, bf16 rounding, errors).
 #pragma once
 
+#include "TileChoices.h"
 #include "cuda/CudaKvStorage.h"
 #include "cuda/Device.h"
 #include "cuda/DeviceMemory.h"
@@ -10,7 +11,6 @@
 #include "cuda/KernelLibrary.h"
 #include "cuda/KernelTable.h"
 #include "cuda/Ops.h"
-#include "TileChoices.h"
 #include "plan/PlanFile.h"
 
 #include <cstdint>

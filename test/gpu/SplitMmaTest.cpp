@@ -62,8 +62,9 @@ TEST_P(SplitMmaTest, MatchesDoubleProduct) {
                : epilogue == GemvEpilogue::Softcap ? std::tanh(gate[i] / 3.0) * 3.0
                                                    : geluTanh(gate[i]) * up[i];
     const bool wgmma = c.family == kernels::KernelFamily::SplitWgmma;
-    const kernels::TileOptions options = wgmma ? kernels::TileOptions{.gemvMaxTokens = 0, .splitMmaMaxRows = 0, .wgmma = true}
-                                               : kernels::TileOptions{.splitMmaMaxRows = 16};
+    const kernels::TileOptions options =
+        wgmma ? kernels::TileOptions{.gemvMaxTokens = 0, .splitMmaMaxRows = 0, .wgmma = true}
+              : kernels::TileOptions{.splitMmaMaxRows = 16};
     const rt::cuda::KernelChoices choices(kernels::linearChoices(epilogue, c.in, options), *h.env().kernels);
     ASSERT_EQ(choices.at(c.rows).family, c.family);
     std::vector<float> runs[2];
