@@ -82,4 +82,10 @@ __device__ __forceinline__ unsigned packBf16(float low, float high) {
   return r;
 }
 
+// Four floats split as splitToBf16 does: hi = bf16(x), lo = bf16(x - hi), as bf16 pairs.
+__device__ __forceinline__ void splitBf16(float a, float b, float c, float d, uint2 &hi, uint2 &lo) {
+  hi = uint2{packBf16(a, b), packBf16(c, d)};
+  lo = uint2{packBf16(a - lowBf16(hi.x), b - highBf16(hi.x)), packBf16(c - lowBf16(hi.y), d - highBf16(hi.y))};
+}
+
 } // namespace g4k

@@ -133,9 +133,7 @@ __device__ __forceinline__ void stageInputs(uint2 *stage, const float *x, const 
           v[e] = row[k + e];
     }
     uint2 hi, lo;
-    hi.x = packBf16(v[0], v[1]), hi.y = packBf16(v[2], v[3]);
-    lo.x = packBf16(v[0] - lowBf16(hi.x), v[1] - highBf16(hi.x));
-    lo.y = packBf16(v[2] - lowBf16(hi.y), v[3] - highBf16(hi.y));
+    splitBf16(v[0], v[1], v[2], v[3], hi, lo);
     stage[2 * s * stride + k / 4] = hi;
     stage[(2 * s + 1) * stride + k / 4] = lo;
   }

@@ -75,9 +75,8 @@ template <int kTokens> struct XChunk {
     for (int i = 0; i < kQuads; ++i) {
       const int f = threadIdx.x + i * kSplitMmaThreads;
       bf16 *row = xs + (f / 16) * kXStride + 4 * (f % 16);
-      const uint2 hi{packBf16(v[i].x, v[i].y), packBf16(v[i].z, v[i].w)};
-      const uint2 lo{packBf16(v[i].x - lowBf16(hi.x), v[i].y - highBf16(hi.x)),
-                     packBf16(v[i].z - lowBf16(hi.y), v[i].w - highBf16(hi.y))};
+      uint2 hi, lo;
+      splitBf16(v[i].x, v[i].y, v[i].z, v[i].w, hi, lo);
       *reinterpret_cast<uint2 *>(row) = hi;
       *reinterpret_cast<uint2 *>(row + kChunk) = lo;
     }

@@ -95,9 +95,8 @@ struct XChunk {
 #pragma unroll
     for (int i = 0; i < kQuads; ++i) {
       const int f = threadIdx.x + i * kSplitWgmmaThreads, t = f / 16, piece = (f % 16) / 2, half = 8 * (f % 2);
-      const uint2 hi{packBf16(v[i].x, v[i].y), packBf16(v[i].z, v[i].w)};
-      const uint2 lo{packBf16(v[i].x - lowBf16(hi.x), v[i].y - highBf16(hi.x)),
-                     packBf16(v[i].z - lowBf16(hi.y), v[i].w - highBf16(hi.y))};
+      uint2 hi, lo;
+      splitBf16(v[i].x, v[i].y, v[i].z, v[i].w, hi, lo);
       *reinterpret_cast<uint2 *>(stage + swizzled128(t, piece) + half) = hi;
       *reinterpret_cast<uint2 *>(stage + swizzled128(kTokens + t, piece) + half) = lo;
     }
