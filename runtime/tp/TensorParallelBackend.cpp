@@ -1,37 +1,63 @@
 #include "tp/TensorParallelBackend.h"
 
-#include <atomic>
-#include <exception>
-#include <thread>
+#include <algorithm>
 
 namespace g4::rt {
 
 TensorParallelBackend::TensorParallelBackend(std::vector<std::unique_ptr<Backend>> ranks,
                                              std::shared_ptr<InProcessGroup> group)
-    : ranks_(std::move(ranks)), group_(std::move(group)), otherLogits_(ranks_.size()) {}
+    : ranks_(std::move(ranks)), group_(std::move(group)), otherLogits_(ranks_.size()), errors_(ranks_.size()) {
+  for (size_t r = 1; r < ranks_.size(); ++r)
+    threads_.emplace_back([this, r](std::stop_token stop) { serve(r, stop); });
+}
+
+void TensorParallelBackend::runRank(size_t r, std::vector<float> &logits) {
+  try {
+    ranks_[r]->forward(*batch_, *kv_, logits);
+  } catch (...) {
+    errors_[r] = std::current_exception();
+    int none = -1;
+    firstFailed_.compare_exchange_strong(none, int(r));
+    group_->abort();
+  }
+}
+
+void TensorParallelBackend::serve(size_t r, std::stop_token stop) {
+  uint64_t seen = 0;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      if (!posted_.wait(lock, stop, [&] { return step_ != seen; }))
+        return; // stopped
+      seen = step_;
+    }
+    runRank(r, otherLogits_[r]);
+    {
+      std::lock_guard lock(mutex_);
+      ++finished_;
+    }
+    done_.notify_one();
+  }
+}
 
 void TensorParallelBackend::forward(const StepBatch &batch, const KvCache &kv, std::vector<float> &logits) {
-  std::vector<std::exception_ptr> errors(ranks_.size());
-  std::atomic<int> firstFailed{-1}; // the others then fail only because it aborted the group
-  auto run = [&](size_t r, std::vector<float> &out) {
-    try {
-      ranks_[r]->forward(batch, kv, out);
-    } catch (...) {
-      errors[r] = std::current_exception();
-      int none = -1;
-      firstFailed.compare_exchange_strong(none, int(r));
-      group_->abort();
-    }
-  };
   {
-    std::vector<std::jthread> threads;
-    for (size_t r = 1; r < ranks_.size(); ++r)
-      threads.emplace_back(run, r, std::ref(otherLogits_[r]));
-    run(0, logits);
+    std::lock_guard lock(mutex_);
+    batch_ = &batch, kv_ = &kv;
+    finished_ = 0;
+    std::fill(errors_.begin(), errors_.end(), nullptr);
+    firstFailed_ = -1;
+    ++step_;
   }
-  if (firstFailed >= 0) {
+  posted_.notify_all();
+  runRank(0, logits);
+  {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [&] { return finished_ == ranks_.size() - 1; });
+  }
+  if (firstFailed_ >= 0) {
     group_->reset(); // every rank has left the step: the next one starts clean
-    std::rethrow_exception(errors[size_t(firstFailed.load())]);
+    std::rethrow_exception(errors_[size_t(firstFailed_.load())]);
   }
 }
 
