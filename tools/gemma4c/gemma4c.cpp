@@ -53,7 +53,8 @@ int main(int argc, char **argv) {
   compile
       ->add_option("--gemv-max-tokens", options.gemvMaxTokens,
                    "With --arch: projections (Linear, GatedLinear, LmHead, MoE router) of up to this many rows "
-                   "run the GEMV kernel, cuBLASLt above (the plan records the choice per batch regime)")
+                   "run the GEMV kernel, larger steps the tensor-core split kernels (splitMma; splitWgmma on sm_90a) "
+                   "or cuBLASLt (the plan records the choice per batch regime)")
       ->check(CLI::Range(0u, 4096u))
       ->capture_default_str();
   compile
