@@ -232,6 +232,39 @@ struct SplitArgs { // fp32 x -> bf16 hi + bf16 lo
   long long n;
 };
 
+// The long-prefill GEMM's f16 operands (device/HalfOperands.cuh): each
+// tensor scaled by 2^e, e = halfExponent(max |value|).
+using f16 = unsigned short; // IEEE half bits
+
+struct AbsMaxArgs { // atomicMax(*bits, float bits of max |x[i]|), *bits zeroed before
+  G4K_PTR(const void) x; // fp32 (absMaxFloat) or bf16 (absMaxBf16)
+  long long n;
+  G4K_PTR(unsigned) bits;
+};
+
+struct HalfExponentsArgs { // bits[i] (AbsMaxArgs) -> halfExponent, in place, for i < n
+  G4K_PTR(unsigned) bits;
+  int n;
+};
+
+struct ActivationsToHalfArgs { // y = f16(x * 2^halfExponent(*amaxBits))
+  G4K_PTR(const float) x;
+  G4K_PTR(f16) y;
+  long long n;
+  G4K_PTR(const unsigned) amaxBits;
+};
+
+// y = f16(w * 2^*exponent); block 0 also writes *alpha = 2^-(*exponent + the
+// activations' exponent), which unscales the f16 product.
+struct WeightsToHalfArgs {
+  G4K_PTR(const bf16) w;
+  G4K_PTR(f16) y;
+  long long n;
+  G4K_PTR(const int) exponent;
+  G4K_PTR(const unsigned) activationAmaxBits;
+  G4K_PTR(float) alpha;
+};
+
 // dst[r] = src[rows[r]] for rows of `width` 4-byte elements.
 struct GatherRowsArgs {
   G4K_PTR(const unsigned) src;

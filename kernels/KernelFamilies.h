@@ -29,7 +29,8 @@ enum class KernelFamily : uint8_t {
   SplitMma,
   AttentionMma,
   AttentionMmaDecode,
-  SplitWgmma
+  SplitWgmma,
+  HalfGemm
 };
 
 struct FamilyInfo {
@@ -62,6 +63,8 @@ inline constexpr std::array kFamilies = {
                false},
     // splitWgmma<Epilogue> (sm_90a): splitMma's product on warpgroup tensor cores, weights through shared memory.
     FamilyInfo{KernelFamily::SplitWgmma, "split_wgmma", FamilyRole::Linear, "g4k::splitWgmma<", false},
+    // Input and weights as power-of-two-scaled f16 copies (device/HalfOperands.cuh), one f16 GEMM (long prefill).
+    FamilyInfo{KernelFamily::HalfGemm, "cublaslt_f16", FamilyRole::Linear, "cublasLt", true},
 };
 
 constexpr const FamilyInfo &familyInfo(KernelFamily family) { return kFamilies[size_t(family)]; }

@@ -27,6 +27,11 @@ inline constexpr const char *kMoeGate = "g4k::moeGate";
 inline constexpr const char *kArgmax = "g4k::argmax";
 inline constexpr const char *kSampleRows = "g4k::sampleRows";
 inline constexpr const char *kFillDummy = "g4k::fillDummy";
+inline constexpr const char *kAbsMaxFloat = "g4k::absMaxFloat";
+inline constexpr const char *kAbsMaxBf16 = "g4k::absMaxBf16";
+inline constexpr const char *kHalfExponents = "g4k::halfExponents";
+inline constexpr const char *kActivationsToHalf = "g4k::activationsToHalf";
+inline constexpr const char *kWeightsToHalf = "g4k::weightsToHalf";
 
 // The elementwise ops (device/Elementwise.cuh functors).
 enum class ElementwiseOp { Add, Mul, GeluTanhMul, Scale, Softcap, LayerScalar };

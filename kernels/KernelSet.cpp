@@ -29,7 +29,8 @@ std::vector<std::string> requiredKernels(const plan::Plan &plan) {
   // The infrastructure every plan needs, whatever its choices.
   std::set<std::string> names = {
       kEmbed,   kSlice,     kSplitToBf16, kGatherRows, kRope,    kRmsNormRope, kKvWrite,    kAttentionPrologue, kAttentionCombine,
-      kMoeSort, kMoeGateUp, kMoeDown,     kMoeCombine, kMoeGate, kArgmax,      kSampleRows, kFillDummy};
+      kMoeSort, kMoeGateUp, kMoeDown,     kMoeCombine, kMoeGate, kArgmax,      kSampleRows, kFillDummy,
+      kAbsMaxFloat, kAbsMaxBf16, kHalfExponents, kActivationsToHalf, kWeightsToHalf};
   for (ElementwiseOp op : kElementwiseOps)
     names.insert(elementwise(op));
   auto addRmsNorm = [&](bool addResidual) {

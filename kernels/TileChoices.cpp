@@ -31,14 +31,21 @@ KernelChoiceSpec library(KernelFamily family, uint32_t minRows, uint32_t maxRows
 } // namespace
 
 std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, const TileOptions &options) {
+  // The f16 GEMM takes every step from halfGemmMinRows: the other choices end before.
+  const uint32_t lastBeforeHalf = options.halfGemmMinRows ? options.halfGemmMinRows - 1 : kUnboundedRows;
   std::vector<KernelChoiceSpec> choices;
+  auto add = [&](KernelChoiceSpec spec) {
+    spec.maxRows = std::min(spec.maxRows, lastBeforeHalf);
+    if (spec.minRows <= spec.maxRows)
+      choices.push_back(std::move(spec));
+  };
   uint32_t next = 1;
   for (int tokens : kGemvTokens) {
     if (next > options.gemvMaxTokens)
       break;
     const bool largest = tokens == kGemvTokens.back();
     const uint32_t last = largest ? options.gemvMaxTokens : std::min(uint32_t(tokens), options.gemvMaxTokens);
-    choices.push_back({next, last, KernelFamily::Gemv, gemv(tokens, epilogue), uint32_t(tokens)});
+    add({next, last, KernelFamily::Gemv, gemv(tokens, epilogue), uint32_t(tokens)});
     next = last + 1;
   }
   // The side-input gating has no splitMma epilogue: the plain projection runs, then the gating.
@@ -53,19 +60,21 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, 
       break;
     const uint32_t last = tokens == kSplitMmaTokens.back() ? mmaMaxRows : std::min(uint32_t(tokens), mmaMaxRows);
     if (last >= next)
-      choices.push_back({next, last, KernelFamily::SplitMma, splitMma(tokens, mmaEpilogue), uint32_t(tokens)});
+      add({next, last, KernelFamily::SplitMma, splitMma(tokens, mmaEpilogue), uint32_t(tokens)});
     next = std::max(next, last + 1);
   }
   if (wgmma && options.stackedMaxRows >= next) {
-    choices.push_back({next, options.stackedMaxRows, KernelFamily::SplitWgmma, splitWgmma(mmaEpilogue),
-                       uint32_t(g4k::kSplitWgmmaTokens), 0, g4k::kSplitWgmmaSharedBytes});
+    add({next, options.stackedMaxRows, KernelFamily::SplitWgmma, splitWgmma(mmaEpilogue),
+         uint32_t(g4k::kSplitWgmmaTokens), 0, g4k::kSplitWgmmaSharedBytes});
     next = options.stackedMaxRows + 1;
   }
   if (options.stackedMaxRows >= next) {
-    choices.push_back(library(KernelFamily::SplitGemmStacked, next, options.stackedMaxRows));
+    add(library(KernelFamily::SplitGemmStacked, next, options.stackedMaxRows));
     next = options.stackedMaxRows + 1;
   }
-  choices.push_back(library(KernelFamily::SplitGemm, next, kUnboundedRows));
+  add(library(KernelFamily::SplitGemm, next, kUnboundedRows));
+  if (options.halfGemmMinRows)
+    choices.push_back(library(KernelFamily::HalfGemm, options.halfGemmMinRows, kUnboundedRows));
   return choices;
 }
 

@@ -6,6 +6,7 @@
 //   decode        [1, gemvMaxTokens]                  few rows, memory bound
 //   verify        [gemvMaxTokens + 1, stackedMaxRows]  drafts, chunked prefill, short extends
 //   long prefill  [stackedMaxRows + 1, unbounded]     compute bound
+// The f16 GEMM serves every step from halfGemmMinRows rows on.
 // An empty regime (e.g. gemvMaxTokens = 0) is left out.
 #pragma once
 
@@ -30,6 +31,10 @@ struct TileOptions {
   // splitWgmmaMinRows (splitMma below) up to stackedMaxRows (measured on an H100)
   bool wgmma = false;
   uint32_t splitWgmmaMinRows = 17;
+  // from these rows on (0: never; by default in the long-prefill regime),
+  // projections run one f16 GEMM on scaled f16 copies of input and weights
+  // (instead of two split bf16 GEMMs)
+  uint32_t halfGemmMinRows = 512;
 };
 
 // One launch alternative: the family and kernel serving [minRows, maxRows],
@@ -56,7 +61,8 @@ struct KernelChoiceSpec {
 // a wgmma target, below splitWgmmaMinRows; the largest walks larger steps),
 // splitWgmma above it on a wgmma target, else
 // the stacked split GEMM, which also serves the verify regime for `in` not a
-// multiple of 8 (the kernels' 16-byte loads); two split GEMMs above.
+// multiple of 8 (the kernels' 16-byte loads); two split GEMMs above; the
+// f16 GEMM from halfGemmMinRows rows on, whatever serves fewer.
 std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, const TileOptions &options);
 
 // Attention in every regime, by the variants (AttentionVariants.h) that

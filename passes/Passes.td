@@ -229,6 +229,9 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
       projection, the backend gates after it), above them (and where the
       input features are not a multiple of 8) cuBLASLt on the input split
       into bf16 hi + lo stacked as one GEMM, two split GEMMs in long prefill;
+      from `half-gemm-min-rows` rows on (in any regime) one f16 GEMM on
+      scaled f16 copies of input and weights instead (`cublaslt_f16`; not
+      for `g4.lm_head`, whose rows are the sampled ones);
     - attention: the variants (kernels/AttentionVariants.h) that exist for
       the op's head_dim and group and whose shared memory fits the
       architecture (227 KB sm_90a and sm_100a, 163 KB sm_80, 99 KB sm_89),
@@ -266,6 +269,9 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
            "(token, expert) entries from which MoE experts run as per-expert cuBLASLt GEMMs">,
     Option<"attentionTileRows", "attention-tile-rows", "unsigned", /*default=*/"16",
            "attention: steps whose tiles average more query rows run the tensor-core prefill tiles">,
+    Option<"halfGemmMinRows", "half-gemm-min-rows", "unsigned", /*default=*/"512",
+           "projections of at least this many rows (0: never) run one f16 GEMM on scaled f16 copies "
+           "of input and weights instead of the split kernels and GEMMs (LmHead: never)">,
   ];
   let dependentDialects = ["mlir::g4::G4Dialect", "mlir::g4k::G4KDialect"];
 }

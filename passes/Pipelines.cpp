@@ -27,6 +27,7 @@ void buildTextPipeline(OpPassManager &pm, const TextPipelineOptions &options) {
   SelectTilesPassOptions tiles;
   tiles.arch = options.arch;
   tiles.gemvMaxTokens = options.gemvMaxTokens;
+  tiles.halfGemmMinRows = options.halfGemmMinRows;
   pm.addPass(createSelectTilesPass(tiles));
   pm.addPass(createLowerToKernelsPass());
 }

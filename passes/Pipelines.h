@@ -39,6 +39,9 @@ struct TextPipelineOptions : PassPipelineOptions<TextPipelineOptions> {
   Option<unsigned> gemvMaxTokens{*this, "gemv-max-tokens",
                                  llvm::cl::desc("projections of up to this many rows run the GEMV kernel"),
                                  llvm::cl::init(4)};
+  Option<unsigned> halfGemmMinRows{*this, "half-gemm-min-rows",
+                                   llvm::cl::desc("projections from this many rows run the f16 GEMM (0: never)"),
+                                   llvm::cl::init(512)};
 };
 
 /// Builds the pipeline that prepares an imported module for text-only

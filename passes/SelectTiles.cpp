@@ -68,6 +68,7 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
     }
     kn::TileOptions options{gemvMaxTokens, stackedMaxRows, moeGemmEntries};
     options.attentionTileRows = attentionTileRows;
+    options.halfGemmMinRows = halfGemmMinRows;
     options.wgmma = target->wgmma;
     Builder b(module.getContext());
     WalkResult result = module.walk([&](Operation *op) {
@@ -101,8 +102,11 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
     auto in = [&] { return uint32_t(cast<RankedTensorType>(op->getOperand(0).getType()).getShape().back()); };
     return llvm::TypeSwitch<Operation *, FailureOr<Choices>>(op)
         .Case<LinearOp, MoeRouterOp>([&](auto) { return kn::linearChoices(GemvEpilogue::Plain, in(), options); })
+        // Its rows are the sampled rows; an f16 copy of the vocabulary's weights would not pay.
         .Case([&](LmHeadOp o) {
-          return kn::linearChoices(o.getSoftcap() ? GemvEpilogue::Softcap : GemvEpilogue::Plain, in(), options);
+          kn::TileOptions split = options;
+          split.halfGemmMinRows = 0;
+          return kn::linearChoices(o.getSoftcap() ? GemvEpilogue::Softcap : GemvEpilogue::Plain, in(), split);
         })
         .Case([&](GatedLinearOp) { return kn::linearChoices(GemvEpilogue::GeluTanhGate, in(), options); })
         // One GEMV over the projections' rows at decode; one Linear after the other above.

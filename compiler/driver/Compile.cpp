@@ -95,6 +95,7 @@ void compile(const CompileOptions &options) {
   pipeline.fuse = options.fuse;
   pipeline.arch = options.arch;
   pipeline.gemvMaxTokens = options.gemvMaxTokens;
+  pipeline.halfGemmMinRows = options.halfGemmMinRows;
   mlir::g4::buildTextPipeline(pm, pipeline);
   if (mlir::failed(pm.run(*module)))
     diagnostics.fail("the pass pipeline failed");

@@ -22,6 +22,7 @@ struct CompileOptions {
   bool fuse = false;           // run g4-fuse (fused instructions; the CPU backend runs them)
   std::string arch;            // GPU target of the plan's CUDA kernels ("sm_90a", ...); empty: none
   uint32_t gemvMaxTokens = 4;  // with arch: projections of up to this many rows run the GEMV kernel
+  uint32_t halfGemmMinRows = 512; // with arch: projections from this many rows run the f16 GEMM (0: never)
   bool quiet = false;          // no progress lines on stderr
 };
 

@@ -9,6 +9,7 @@
 #include "Elementwise.cuh"
 #include "Embed.cuh"
 #include "Gemv.cuh"
+#include "HalfOperands.cuh"
 #include "KvWrite.cuh"
 #include "MoeExperts.cuh"
 #include "MoeRouter.cuh"

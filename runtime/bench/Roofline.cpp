@@ -37,10 +37,7 @@ StepBytes decodeStepBytes(const PlanFile &plan, std::span<const int32_t> context
     }
   }
   for (uint32_t w = 0; w < weights.size(); ++w) {
-    uint64_t elements = 1;
-    for (int64_t d : *weights.Get(w)->shape())
-      elements *= uint64_t(d);
-    bytes.weights += uint64_t(share[w] * double(elements * 2));
+    bytes.weights += uint64_t(share[w] * double(elementCount(*weights.Get(w)) * 2));
   }
   return bytes;
 }

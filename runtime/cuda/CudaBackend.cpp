@@ -26,7 +26,7 @@ uint32_t pagesPerSequence(const PlanFile &plan, const CudaBackendOptions &option
 struct CudaBackend::Sizes {
   uint64_t head = 0, tail = 0; // activation regions
   uint64_t bf16Input = 0, gated = 0, stacked = 0, splitMmaPartialFloats = 0, splitMmaCounters = 0,
-           attentionPartialFloats = 0;
+           attentionPartialFloats = 0, halfInput = 0, halfWeights = 0, halfScalars = 0;
   uint64_t routerInput = 0, routerLogits = 0, moeOffsets = 0, moeActive = 0, moeSorted = 0, moeActivations = 0,
            moeOutputs = 0, moeInput = 0, moeGateUp = 0, moeSplit = 0;
   uint32_t experts = 0;
@@ -40,6 +40,9 @@ struct CudaBackend::Sizes {
     auto width = [&](uint32_t buffer) { return uint64_t(program.buffers()->Get(buffer)->width()); };
     uint64_t linearIn = 0, linearOut = 0, gatedInter = 0, headDim = 0, topK = 0, inter = 0, hidden = 0;
     for (const plan::Instruction *inst : *program.instructions()) {
+      if (servesRows(*inst, kernels::KernelFamily::HalfGemm, uint32_t(tokens)))
+        for (uint32_t weight : *inst->weights())
+          halfWeights = std::max(halfWeights, elementCount(*plan.plan().weights()->Get(weight)) * 2);
       const uint64_t in0 = inst->inputs()->size() ? width(inst->inputs()->Get(0)) : 0;
       const uint64_t out0 = inst->outputs()->size() ? width(inst->outputs()->Get(0)) : 0;
       switch (inst->op_type()) {
@@ -85,6 +88,10 @@ struct CudaBackend::Sizes {
     const uint32_t stackedRows = largestRowsServed(program, KernelFamily::SplitGemmStacked, uint32_t(tokens));
     const bool split = stackedRows > 0 || largestRowsServed(program, KernelFamily::SplitGemm, uint32_t(tokens)) > 0;
     bf16Input = split ? 2 * tokens * linearIn * 2 : 0; // hi and lo
+    if (halfWeights) {
+      halfInput = tokens * linearIn * 2;
+      halfScalars = 3 * 4;
+    }
     gated = tokens * 2 * gatedInter * 4;
     stacked = 2 * uint64_t(stackedRows) * linearOut * 4;
     if (largestRowsServed(program, KernelFamily::SplitMma, uint32_t(tokens)) > 0) {
@@ -107,7 +114,8 @@ struct CudaBackend::Sizes {
   }
 
   uint64_t workspace() const {
-    return alignBytes(bf16Input) + alignBytes(gated) + alignBytes(stacked) + alignBytes(splitMmaPartialFloats * 4) +
+    return alignBytes(bf16Input) + alignBytes(gated) + alignBytes(stacked) + alignBytes(halfInput) +
+           alignBytes(halfWeights) + alignBytes(halfScalars) + alignBytes(splitMmaPartialFloats * 4) +
            alignBytes(splitMmaCounters * 4) + alignBytes(attentionPartialFloats * 4) + alignBytes(routerInput) +
            alignBytes(routerLogits) + alignBytes(moeOffsets) + alignBytes(moeActive) + 3 * alignBytes(moeSorted) +
            alignBytes(moeActivations) + alignBytes(moeOutputs) + alignBytes(moeInput) + alignBytes(moeGateUp) +
@@ -163,6 +171,11 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
   w.bf16Input = take(sizes.bf16Input);
   w.gated = take(sizes.gated);
   w.stacked = take(sizes.stacked);
+  w.halfInput = take(sizes.halfInput);
+  w.halfWeights = take(sizes.halfWeights);
+  w.halfScalars = take(sizes.halfScalars);
+  if (sizes.halfScalars) // beta
+    G4_CUDA_CALL(driver(), cuMemsetD32Async, w.halfScalars + 8, 0u, 1, env_.stream);
   w.splitMmaPartial = take(sizes.splitMmaPartialFloats * 4);
   w.splitMmaPartialFloats = sizes.splitMmaPartialFloats;
   w.splitMmaCounters = take(sizes.splitMmaCounters * 4);
@@ -223,6 +236,7 @@ void CudaBackend::bind() {
       for (uint32_t weight : *inst.weights()) {
         b.weights.push_back(weights_[weight]);
         b.weightInfo.push_back(plan_.plan().weights()->Get(weight));
+        b.weightExponents.push_back(weights_.halfExponent(weight));
       }
     bound_.push_back(std::move(b));
   }

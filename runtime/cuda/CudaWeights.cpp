@@ -2,6 +2,7 @@
 
 #include "KernelArgs.h"
 #include "KernelNames.h"
+#include "cuda/HalfExponents.h"
 #include "cuda/Launch.h"
 #include "io/Float16.h"
 #include "weights/DummyWeights.h"
@@ -11,16 +12,9 @@
 namespace g4::rt::cuda {
 namespace {
 
-size_t elementsOf(const plan::Weight &w) {
-  size_t n = 1;
-  for (int64_t d : *w.shape())
-    n *= size_t(d);
-  return n;
-}
-
 void generate(const plan::Weight &weight, CUdeviceptr destination, const Device &device, CUfunction fill) {
   const DummySpec spec = dummySpec(weight);
-  const size_t n = elementsOf(weight);
+  const size_t n = elementCount(weight);
   const g4k::FillDummyArgs args{destination, (long long)n, spec.seed, spec.scale, spec.offset};
   launch(fill, {blocksFor(n, 256, 4096)}, 256, 0, device.stream(), args);
 }
@@ -47,7 +41,7 @@ CudaWeights::CudaWeights(const PlanFile &plan, const std::filesystem::path &chec
   size_t total = 0;
   for (const plan::Weight *w : weights) {
     offsets.push_back(total);
-    total += alignBytes(elementsOf(*w) * 2);
+    total += alignBytes(elementCount(*w) * 2);
   }
   storage_ = DeviceBuffer(total, "weights");
   for (size_t offset : offsets)
@@ -57,12 +51,18 @@ CudaWeights::CudaWeights(const PlanFile &plan, const std::filesystem::path &chec
     const CUfunction fill = library.get(kernels::kFillDummy);
     for (uint32_t i = 0; i < weights.size(); ++i)
       generate(*weights.Get(i), pointers_[i], device, fill);
-    device.synchronize();
-    return;
+  } else {
+    const WeightStore store(plan, checkpointDir);
+    for (uint32_t i = 0; i < weights.size(); ++i)
+      upload(store, i, *weights.Get(i), pointers_[i]);
   }
-  const WeightStore store(plan, checkpointDir);
+  exponents_ = DeviceBuffer(weights.size() * 4, "weight exponents");
+  std::vector<Bf16Tensor> tensors;
   for (uint32_t i = 0; i < weights.size(); ++i)
-    upload(store, i, *weights.Get(i), pointers_[i]);
+    tensors.push_back({pointers_[i], elementCount(*weights.Get(i))});
+  measureHalfExponents(tensors, exponents_.get(),
+                       {library.get(kernels::kAbsMaxBf16), library.get(kernels::kHalfExponents)}, device.stream());
+  device.synchronize();
 }
 
 } // namespace g4::rt::cuda

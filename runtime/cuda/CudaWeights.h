@@ -1,6 +1,7 @@
 // Every weight of a plan in GPU memory, bf16 (F32 and F16 checkpoint tensors
 // are converted at upload). A dummy-weights plan's tensors are generated on
 // the GPU at their real shapes with the same values the CPU store generates.
+// Each weight's f16 exponent (HalfExponents.h) is measured as it loads.
 #pragma once
 
 #include "cuda/Device.h"
@@ -20,10 +21,12 @@ public:
               const KernelLibrary &library);
 
   CUdeviceptr operator[](uint32_t weight) const { return pointers_[weight]; }
+  // The weight's exponent for the f16 GEMM (int32 in device memory).
+  CUdeviceptr halfExponent(uint32_t weight) const { return exponents_.get() + 4 * uint64_t(weight); }
   size_t bytes() const { return storage_.size(); }
 
 private:
-  DeviceBuffer storage_;
+  DeviceBuffer storage_, exponents_;
   std::vector<CUdeviceptr> pointers_; // indexed like Plan.weights
 };
 

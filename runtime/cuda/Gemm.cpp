@@ -30,16 +30,13 @@ Gemm::~Gemm() {
     cublasLt().cublasLtDestroy(handle_);
 }
 
-// Column-major view: y^T [out, T] = op(W) [out, in] * x^T [in, T], with W
-// stored as a column-major [in, out] matrix (its row-major [out, in]) and
-// transposed.
-const Gemm::Shape &Gemm::shape(int tokens, int in, int out) {
-  const auto key = std::make_tuple(tokens, in, out);
+const Gemm::Shape &Gemm::shape(int tokens, int in, int out, bool half) {
+  const auto key = std::make_tuple(tokens, in, out, half);
   if (auto it = shapes_.find(key); it != shapes_.end())
     return it->second;
   Shape s;
   try {
-    describe(s, tokens, in, out);
+    describe(s, tokens, in, out, half);
   } catch (...) {
     destroy(s);
     throw;
@@ -50,14 +47,21 @@ const Gemm::Shape &Gemm::shape(int tokens, int in, int out) {
 // Column-major view: y^T [out, T] = op(W) [out, in] * x^T [in, T], with W
 // stored as a column-major [in, out] matrix (its row-major [out, in]) and
 // transposed.
-void Gemm::describe(Shape &s, int tokens, int in, int out) const {
+void Gemm::describe(Shape &s, int tokens, int in, int out, bool half) const {
   const CublasLtApi &api = cublasLt();
   G4_CUDA_CALL(api, cublasLtMatmulDescCreate, &s.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F);
   const cublasOperation_t transposed = CUBLAS_OP_T, plain = CUBLAS_OP_N;
-  G4_CUDA_CALL(api, cublasLtMatmulDescSetAttribute, s.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transposed, sizeof transposed);
+  G4_CUDA_CALL(api, cublasLtMatmulDescSetAttribute, s.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transposed,
+               sizeof transposed);
   G4_CUDA_CALL(api, cublasLtMatmulDescSetAttribute, s.desc, CUBLASLT_MATMUL_DESC_TRANSB, &plain, sizeof plain);
-  G4_CUDA_CALL(api, cublasLtMatrixLayoutCreate, &s.a, CUDA_R_16BF, uint64_t(in), uint64_t(out), int64_t(in));
-  G4_CUDA_CALL(api, cublasLtMatrixLayoutCreate, &s.b, CUDA_R_16BF, uint64_t(in), uint64_t(tokens), int64_t(in));
+  if (half) {
+    const cublasLtPointerMode_t device = CUBLASLT_POINTER_MODE_DEVICE;
+    G4_CUDA_CALL(api, cublasLtMatmulDescSetAttribute, s.desc, CUBLASLT_MATMUL_DESC_POINTER_MODE, &device,
+                 sizeof device);
+  }
+  const cudaDataType_t operands = half ? CUDA_R_16F : CUDA_R_16BF;
+  G4_CUDA_CALL(api, cublasLtMatrixLayoutCreate, &s.a, operands, uint64_t(in), uint64_t(out), int64_t(in));
+  G4_CUDA_CALL(api, cublasLtMatrixLayoutCreate, &s.b, operands, uint64_t(in), uint64_t(tokens), int64_t(in));
   G4_CUDA_CALL(api, cublasLtMatrixLayoutCreate, &s.c, CUDA_R_32F, uint64_t(out), uint64_t(tokens), int64_t(out));
 
   cublasLtMatmulPreference_t preference = nullptr;
@@ -76,19 +80,28 @@ void Gemm::describe(Shape &s, int tokens, int in, int out) const {
   }
   api.cublasLtMatmulPreferenceDestroy(preference);
   if (found == 0)
-    throw Error("cuBLASLt has no algorithm for a bf16 GEMM of " + std::to_string(tokens) + " x " + std::to_string(in) +
-                " x " + std::to_string(out));
+    throw Error(std::string("cuBLASLt has no algorithm for a ") + (half ? "f16" : "bf16") + " GEMM of " +
+                std::to_string(tokens) + " x " + std::to_string(in) + " x " + std::to_string(out));
   s.algo = result.algo;
 }
 
 void Gemm::run(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y, int tokens, int in, int out, bool accumulate,
                CUstream stream) {
-  const Shape &s = shape(tokens, in, out);
+  const Shape &s = shape(tokens, in, out, false);
   const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   G4_CUDA_CALL(cublasLt(), cublasLtMatmul, handle_, s.desc, &alpha, reinterpret_cast<const void *>(w), s.a,
                reinterpret_cast<const void *>(x), s.b, &beta, reinterpret_cast<void *>(y), s.c,
                reinterpret_cast<void *>(y), s.c, &s.algo, reinterpret_cast<void *>(workspace_.get()), kWorkspaceBytes,
                stream);
+}
+
+void Gemm::runHalf(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y, int tokens, int in, int out, CUdeviceptr alpha,
+                   CUdeviceptr zero, CUstream stream) {
+  const Shape &s = shape(tokens, in, out, true);
+  G4_CUDA_CALL(cublasLt(), cublasLtMatmul, handle_, s.desc, reinterpret_cast<const void *>(alpha),
+               reinterpret_cast<const void *>(w), s.a, reinterpret_cast<const void *>(x), s.b,
+               reinterpret_cast<const void *>(zero), reinterpret_cast<void *>(y), s.c, reinterpret_cast<void *>(y), s.c,
+               &s.algo, reinterpret_cast<void *>(workspace_.get()), kWorkspaceBytes, stream);
 }
 
 } // namespace g4::rt::cuda

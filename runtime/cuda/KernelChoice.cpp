@@ -67,15 +67,32 @@ void KernelChoices::throwUncovered(uint32_t rows) const {
               " rows (the plan lacks kernel choices: " + "recompile it with gemma4c compile --arch)");
 }
 
-uint32_t largestRowsServed(const plan::Program &program, kernels::KernelFamily family, uint32_t cap) {
+namespace {
+
+// The instruction's choices of `family` that serve a row count up to `cap`.
+template <class Visit>
+void forChoicesServing(const plan::Instruction &inst, kernels::KernelFamily family, uint32_t cap, Visit visit) {
   const std::string_view name = kernels::familyInfo(family).name;
+  if (inst.kernels())
+    for (const plan::KernelChoice *c : *inst.kernels())
+      if (c->family()->string_view() == name && c->min_rows() <= cap)
+        visit(*c);
+}
+
+} // namespace
+
+uint32_t largestRowsServed(const plan::Program &program, kernels::KernelFamily family, uint32_t cap) {
   uint32_t largest = 0;
   for (const plan::Instruction *inst : *program.instructions())
-    if (inst->kernels())
-      for (const plan::KernelChoice *c : *inst->kernels())
-        if (c->family()->string_view() == name && c->min_rows() <= cap)
-          largest = std::max(largest, std::min(c->max_rows(), cap));
+    forChoicesServing(*inst, family, cap,
+                      [&](const plan::KernelChoice &c) { largest = std::max(largest, std::min(c.max_rows(), cap)); });
   return largest;
+}
+
+bool servesRows(const plan::Instruction &inst, kernels::KernelFamily family, uint32_t cap) {
+  bool serves = false;
+  forChoicesServing(inst, family, cap, [&](const plan::KernelChoice &) { serves = true; });
+  return serves;
 }
 
 AttentionTiling attentionTiling(const plan::Program &program) {

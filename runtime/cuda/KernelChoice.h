@@ -66,6 +66,8 @@ private:
 // `program`, or 0 when none serves a row count up to `cap` (sizes the
 // workspaces a family needs).
 uint32_t largestRowsServed(const plan::Program &program, kernels::KernelFamily family, uint32_t cap);
+// Whether a choice of `family` of `inst` serves a row count up to `cap`.
+bool servesRows(const plan::Instruction &inst, kernels::KernelFamily family, uint32_t cap);
 
 // The tiles the attention choices of `program` launch: their sizes in tokens
 // (StepInputs::tiles) and the most query rows of a block.

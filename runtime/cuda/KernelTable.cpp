@@ -44,6 +44,11 @@ KernelTable::KernelTable(const KernelLibrary &library, const plan::Plan &plan) {
   moeGate = (*this)(kernels::kMoeGate);
   argmax = (*this)(kernels::kArgmax);
   sampleRows = (*this)(kernels::kSampleRows);
+  absMaxFloat = (*this)(kernels::kAbsMaxFloat);
+  absMaxBf16 = (*this)(kernels::kAbsMaxBf16);
+  halfExponents = (*this)(kernels::kHalfExponents);
+  activationsToHalf = (*this)(kernels::kActivationsToHalf);
+  weightsToHalf = (*this)(kernels::kWeightsToHalf);
   for (size_t i = 0; i < kernels::kElementwiseOps.size(); ++i)
     elementwise[i] = (*this)(kernels::elementwise(kernels::kElementwiseOps[i]));
   for (size_t add = 0; add < 2; ++add)

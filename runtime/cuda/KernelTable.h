@@ -24,6 +24,7 @@ struct KernelTable {
 
   CUfunction embed, slice, splitToBf16, gatherRows, rope, rmsNormRope, kvWrite, attentionPrologue, attentionCombine;
   CUfunction moeSort, moeGateUp, moeDown, moeCombine, moeGate, argmax, sampleRows;
+  CUfunction absMaxFloat, absMaxBf16, halfExponents, activationsToHalf, weightsToHalf;
   std::array<CUfunction, kernels::kElementwiseOps.size()> elementwise{};
   std::array<std::array<CUfunction, kernels::kRmsNormThreads.size()>, 2> rmsNorm{}; // [adds residual][threads]
 

@@ -4,7 +4,10 @@
 // splitWgmma (the same on Hopper's warpgroup tensor cores) for its largest steps;
 // cuBLASLt on the split input (two GEMMs, the second accumulating) above, and
 // in the verify regime where splitMma does not apply (one stacked GEMM):
-// fp32-grade inputs on bf16 tensor cores.
+// fp32-grade inputs on bf16 tensor cores. Long prefills take one f16 GEMM
+// instead (HalfGemm): input and weights as power-of-two-scaled f16 copies
+// (device/HalfOperands.cuh), half the split's FLOPs for an input rounding an
+// eighth of bf16's.
 // A single bf16 rounding of the activations costs the tiny golden models
 // 2-8% of logits error and MoE routing flips. Fused epilogues (soft-cap,
 // gelu-gated pair) run in the GEMV, after the GEMMs otherwise. A MultiLinear
@@ -16,6 +19,7 @@
 #include "KernelArgs.h"
 #include "cuda/Launch.h"
 #include "cuda/Ops.h"
+#include "io/Error.h"
 
 #include <algorithm>
 
@@ -42,29 +46,75 @@ void splitProduct(const OpEnv &env, CUdeviceptr hi, CUdeviceptr lo, CUdeviceptr 
   env.gemm->run(lo, w, y, int(rows), int(in), int(out), true, env.stream);
 }
 
+// op.y = op's epilogue over product(w, exponent, y), which writes x @ w^T
+// into y, for op.w (and op.w2): the library GEMM paths' epilogues.
+template <class Product>
+void withEpilogue(const OpEnv &env, const LinearOperands &op, uint32_t rows, Product product) {
+  const uint64_t outputs = uint64_t(rows) * op.out;
+  switch (op.epilogue) {
+  case GemvEpilogue::Plain:
+    product(op.w, op.wExponent, op.y);
+    break;
+  case GemvEpilogue::Softcap:
+    product(op.w, op.wExponent, op.y);
+    runElementwise(env, kernels::ElementwiseOp::Softcap, op.y, 0, op.y, outputs, op.factor);
+    break;
+  case GemvEpilogue::GeluTanhGate: {
+    const CUdeviceptr gate = env.workspace.gated, up = gate + outputs * sizeof(float);
+    product(op.w, op.wExponent, gate);
+    product(op.w2, op.w2Exponent, up);
+    runElementwise(env, kernels::ElementwiseOp::GeluTanhMul, gate, up, op.y, outputs, 0);
+    break;
+  }
+  case GemvEpilogue::GeluTanhSlice:
+    throw Error("the side-input gating runs in the GEMV only"); // runSliceGatedLinear runs it apart
+  }
+}
+
 void runGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows, bool stacked) {
   const uint64_t n = uint64_t(rows) * op.in;
   const CUdeviceptr hi = env.workspace.bf16Input, lo = hi + n * 2; // lo right after hi: [hi; lo] is one matrix
   const g4k::SplitArgs split{op.x, hi, lo, (long long)n};
   launch(env.kernels->splitToBf16, {blocksFor(n, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0, env.stream, split,
          env.programmatic);
-  const uint64_t outputs = uint64_t(rows) * op.out;
-  switch (op.epilogue) {
-  case GemvEpilogue::Plain:
-    splitProduct(env, hi, lo, op.w, op.y, rows, op.in, op.out, stacked);
-    break;
-  case GemvEpilogue::Softcap:
-    splitProduct(env, hi, lo, op.w, op.y, rows, op.in, op.out, stacked);
-    runElementwise(env, kernels::ElementwiseOp::Softcap, op.y, 0, op.y, outputs, op.factor);
-    break;
-  case GemvEpilogue::GeluTanhGate: {
-    const CUdeviceptr gate = env.workspace.gated, up = gate + outputs * sizeof(float);
-    splitProduct(env, hi, lo, op.w, gate, rows, op.in, op.out, stacked);
-    splitProduct(env, hi, lo, op.w2, up, rows, op.in, op.out, stacked);
-    runElementwise(env, kernels::ElementwiseOp::GeluTanhMul, gate, up, op.y, outputs, 0);
-    break;
-  }
-  }
+  withEpilogue(env, op, rows, [&](CUdeviceptr w, CUdeviceptr, CUdeviceptr y) {
+    splitProduct(env, hi, lo, w, y, rows, op.in, op.out, stacked);
+  });
+}
+
+// The f16 GEMM's input: x [rows, in] into workspace.halfInput as f16 scaled
+// by 2^e_x, max |x| (which gives e_x) into halfScalars[0].
+void inputToHalf(const OpEnv &env, CUdeviceptr x, uint32_t rows, uint32_t in) {
+  const OpWorkspace &w = env.workspace;
+  const uint64_t n = uint64_t(rows) * in;
+  G4_CUDA_CALL(driver(), cuMemsetD32Async, w.halfScalars, 0u, 1, env.stream);
+  launch(env.kernels->absMaxFloat, {blocksFor(n, g4k::kBlockThreads, 1024)}, g4k::kBlockThreads, 0, env.stream,
+         g4k::AbsMaxArgs{x, (long long)n, w.halfScalars}, env.programmatic);
+  launch(env.kernels->activationsToHalf, {blocksFor(n / 2 + 1, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
+         env.stream, g4k::ActivationsToHalfArgs{x, w.halfInput, (long long)n, w.halfScalars}, env.programmatic);
+}
+
+// y [rows, out] = x @ w^T from inputToHalf's input: w into
+// workspace.halfWeights as f16 scaled by 2^e_w (e_w at `exponent`), then one
+// f16 GEMM whose alpha 2^-(e_x + e_w) unscales the product.
+void halfProduct(const OpEnv &env, CUdeviceptr w, CUdeviceptr exponent, CUdeviceptr y, uint32_t rows, uint32_t in,
+                 uint32_t out) {
+  if (!exponent)
+    throw Error("the f16 GEMM needs the weight's exponent (CudaWeights::halfExponent)");
+  const OpWorkspace &ws = env.workspace;
+  const uint64_t n = uint64_t(out) * in;
+  const CUdeviceptr alpha = ws.halfScalars + 4, zero = ws.halfScalars + 8;
+  launch(env.kernels->weightsToHalf, {blocksFor(n / 4 + 1, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
+         env.stream, g4k::WeightsToHalfArgs{w, ws.halfWeights, (long long)n, exponent, ws.halfScalars, alpha},
+         env.programmatic);
+  env.gemm->runHalf(ws.halfInput, ws.halfWeights, y, int(rows), int(in), int(out), alpha, zero, env.stream);
+}
+
+void runHalfGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
+  inputToHalf(env, op.x, rows, op.in);
+  withEpilogue(env, op, rows, [&](CUdeviceptr w, CUdeviceptr exponent, CUdeviceptr y) {
+    halfProduct(env, w, exponent, y, rows, op.in, op.out);
+  });
 }
 
 // The most partial rows (splits x tile tokens) the last block of a row tile
@@ -146,6 +196,10 @@ void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
     runSplitWgmma(env, args, rows, op.epilogue == GemvEpilogue::GeluTanhGate, choice);
     return;
   }
+  if (choice.family == kernels::KernelFamily::HalfGemm) {
+    runHalfGemm(env, op, rows);
+    return;
+  }
   if (choice.family != kernels::KernelFamily::Gemv) {
     runGemm(env, op, rows, choice.family == kernels::KernelFamily::SplitGemmStacked);
     return;
@@ -164,6 +218,12 @@ void runMultiLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
       args.outs[s] = int(b.outWidth[s]);
     }
     runSplitWgmma(env, args, rows, false, choice);
+    return;
+  }
+  if (choice.family == kernels::KernelFamily::HalfGemm) { // the input converted once
+    inputToHalf(env, b.in[0], rows, b.inWidth[0]);
+    for (size_t i = 0; i < b.weights.size(); ++i)
+      halfProduct(env, b.weights[i], b.halfExponent(i), b.out[i], rows, b.inWidth[0], b.outWidth[i]);
     return;
   }
   if (choice.family != kernels::KernelFamily::Gemv) { // one Linear after the other
@@ -191,7 +251,10 @@ void runSliceGatedLinear(const OpEnv &env, const BoundInstruction &b, uint32_t r
   const KernelChoice &choice = b.choices.at(rows);
   const uint32_t offset = b.inst->op_as_SliceGatedLinear()->offset(), out = b.outWidth[0];
   if (choice.family != kernels::KernelFamily::Gemv) {
-    runLinear(env, {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], out, GemvEpilogue::Plain, 0, &b.choices}, rows);
+    runLinear(env,
+              {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], out, GemvEpilogue::Plain, 0, &b.choices,
+               b.halfExponent(0)},
+              rows);
     const CUdeviceptr side = env.workspace.gated;
     const uint64_t n = uint64_t(rows) * out;
     const g4k::SliceArgs slice{b.in[1], side, int(rows), int(b.inWidth[1]), int(offset), int(out)};

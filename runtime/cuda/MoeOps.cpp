@@ -20,7 +20,10 @@ void runMoeRouter(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const OpWorkspace &w = env.workspace;
   const uint32_t hidden = b.inWidth[0];
   runRmsNorm(env, b.in[0], b.weights[1], w.routerInput, rows, hidden, hidden, op.eps());
-  runLinear(env, {w.routerInput, b.weights[0], 0, w.routerLogits, hidden, op.num_experts(), {}, 0, &b.choices}, rows);
+  runLinear(env,
+            {w.routerInput, b.weights[0], 0, w.routerLogits, hidden, op.num_experts(), {}, 0, &b.choices,
+             b.halfExponent(0)},
+            rows);
   g4k::MoeRouterArgs args{};
   args.logits = w.routerLogits;
   args.perExpertScale = b.weights[2];

@@ -30,7 +30,10 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
     runEmbed(env, b, rows);
     break;
   case plan::Op::Linear:
-    runLinear(env, {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], b.outWidth[0], {}, 0, &b.choices}, rows);
+    runLinear(env,
+              {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], b.outWidth[0], {}, 0, &b.choices,
+               b.halfExponent(0)},
+              rows);
     break;
   case plan::Op::RmsNorm: {
     const plan::RmsNorm &op = *inst.op_as_RmsNorm();
@@ -90,14 +93,15 @@ void runInstruction(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
   case plan::Op::GatedLinear:
     runLinear(env,
               {b.in[0], b.weights[0], b.weights[1], b.out[0], b.inWidth[0], b.outWidth[0],
-               kernels::GemvEpilogue::GeluTanhGate, 0, &b.choices},
+               kernels::GemvEpilogue::GeluTanhGate, 0, &b.choices, b.halfExponent(0), b.halfExponent(1)},
               rows);
     break;
   case plan::Op::LmHead: {
     const float cap = inst.op_as_LmHead()->softcap();
     runLinear(env,
               {b.in[0], b.weights[0], 0, b.out[0], b.inWidth[0], b.outWidth[0],
-               cap > 0 ? kernels::GemvEpilogue::Softcap : kernels::GemvEpilogue::Plain, cap, &b.choices},
+               cap > 0 ? kernels::GemvEpilogue::Softcap : kernels::GemvEpilogue::Plain, cap, &b.choices,
+               b.halfExponent(0)},
               rows);
     break;
   }

@@ -24,6 +24,9 @@ struct OpWorkspace {
   CUdeviceptr gated = 0;           // [maxTokens, 2 * widest gated intermediate] fp32 (GatedLinear by cuBLASLt;
                                    // SliceGatedLinear's slice off the GEMV)
   CUdeviceptr stacked = 0;         // [2 x the plan's stacked-GEMM rows, widest Linear output] fp32
+  CUdeviceptr halfInput = 0;       // [maxTokens, widest Linear input] f16: the f16 GEMM's input
+  CUdeviceptr halfWeights = 0;     // the largest weight an f16 GEMM takes, as f16
+  CUdeviceptr halfScalars = 0;     // the f16 GEMM's input max |x| (float bits), alpha, 0.0f (its beta)
   CUdeviceptr splitMmaPartial = 0; // splitMma's K-split partial tiles
   size_t splitMmaPartialFloats = 0;
   CUdeviceptr splitMmaCounters = 0; // splitMma's arrivals per row tile, zeroed once (the kernel resets them)
@@ -66,6 +69,10 @@ struct BoundInstruction {
   std::vector<CUdeviceptr> in, out, weights;
   std::vector<uint32_t> inWidth, outWidth;
   std::vector<const plan::Weight *> weightInfo;
+  std::vector<CUdeviceptr> weightExponents; // CudaWeights::halfExponent of each weight
+
+  // Weight i's exponent; 0 where none is bound (only the f16 GEMM needs them, and refuses 0).
+  CUdeviceptr halfExponent(size_t i) const { return i < weightExponents.size() ? weightExponents[i] : 0; }
   KernelChoices choices; // the plan's kernel per row regime (projections, attention, MoE)
 };
 
@@ -107,6 +114,7 @@ struct LinearOperands {
   kernels::GemvEpilogue epilogue = kernels::GemvEpilogue::Plain;
   float factor = 0;                       // the soft-cap
   const KernelChoices *choices = nullptr; // GEMV variant or split cuBLASLt GEMMs, by rows
+  CUdeviceptr wExponent = 0, w2Exponent = 0; // CudaWeights::halfExponent of w and w2 (the f16 GEMM)
 };
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows);
 // out[i] [rows, outWidth[i]] = in[0] @ weights[i]^T for each of 2 or 3 weights (MultiLinear).

@@ -44,4 +44,12 @@ private:
   const plan::Plan *plan_ = nullptr;
 };
 
+// The elements of a (verified) weight: the product of its shape.
+inline uint64_t elementCount(const plan::Weight &weight) {
+  uint64_t n = 1;
+  for (int64_t d : *weight.shape())
+    n *= uint64_t(d);
+  return n;
+}
+
 } // namespace g4::rt

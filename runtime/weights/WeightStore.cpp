@@ -14,10 +14,7 @@ namespace {
 
 // Bytes of the tensor a rank holds: its shape times the dtype's size.
 size_t partBytes(const plan::Weight &weight) {
-  size_t bytes = weight.dtype() == plan::DType::F32 ? 4 : 2;
-  for (int64_t d : *weight.shape())
-    bytes *= size_t(d);
-  return bytes;
+  return (weight.dtype() == plan::DType::F32 ? 4 : 2) * elementCount(weight);
 }
 
 } // namespace

@@ -25,14 +25,15 @@ namespace fs = std::filesystem;
 constexpr double kMaxRelativeError = 2e-2;
 constexpr uint32_t kMaxTokens = 64; // per sequence
 
-// Each tiny model's plan as compiled and with the fused instructions ("<model>.fused").
+// Each tiny model's plan as compiled, with the fused instructions
+// ("<model>.fused") and with every projection but the LM head on the f16
+// GEMM of long prefills ("<model>.f16", fused: tools/gpu/make-plans.sh).
 std::vector<std::string> goldenPlans() {
   std::vector<std::string> names;
   for (const auto &entry : fs::directory_iterator(gpu_test::modelsDir()))
-    if (fs::exists(entry.path() / "golden.safetensors")) {
-      names.push_back(entry.path().filename().string());
-      names.push_back(entry.path().filename().string() + ".fused");
-    }
+    if (fs::exists(entry.path() / "golden.safetensors"))
+      for (const char *variant : {"", ".fused", ".f16"})
+        names.push_back(entry.path().filename().string() + variant);
   std::sort(names.begin(), names.end());
   return names;
 }

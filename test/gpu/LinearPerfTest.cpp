@@ -138,5 +138,54 @@ TEST(LinearPerf, DISABLED_QkvThroughput) {
   }
 }
 
+// Long prefills: the two split bf16 GEMMs (cublaslt_split) vs the f16 GEMM
+// on scaled copies (cublaslt_f16), whole Linear calls, and the f16 GEMM alone
+// on inputs already converted (what the conversions cost is the difference).
+// TFLOP/s of the product's 2 x rows x in x out. Run with
+//   gpu_tests --gtest_also_run_disabled_tests --gtest_filter='*PrefillGemm*'
+TEST(LinearPerf, DISABLED_PrefillGemm) {
+  constexpr uint32_t kMaxRows = 8192;
+  OpHarness h("gemma-4-E4B-it", kMaxRows);
+  std::mt19937 rng(11);
+  constexpr int kRuns = 5;
+  kernels::TileOptions splitOnly = h.tileOptions(), halfOnly = h.tileOptions();
+  splitOnly.halfGemmMinRows = 0;
+  halfOnly.halfGemmMinRows = 1;
+  std::printf("%-18s %6s %12s %12s %14s %10s %10s %12s\n", "shape", "rows", "us split", "us f16", "us f16 GEMM",
+              "TF split", "TF f16", "TF f16 GEMM");
+  struct Shape {
+    const char *what;
+    uint32_t in, out;
+  };
+  const CUdeviceptr x = h.upload(randomValues(size_t(kMaxRows) * 10240, rng));
+  const CUdeviceptr y = h.poisoned(size_t(kMaxRows) * 10752);
+  for (const Shape s : {Shape{"E4B q_proj", 2560, 2048}, Shape{"E4B o_proj", 2048, 2560},
+                        Shape{"E4B gate_proj", 2560, 10240}, Shape{"E4B down_proj", 10240, 2560},
+                        Shape{"E4B PLE up", 256, 2560}, Shape{"E4B PLE proj", 2560, 10752},
+                        Shape{"26B q_proj", 2816, 4096}, Shape{"26B o_proj", 4096, 2816}}) {
+    const CUdeviceptr w = h.uploadBf16(randomValues(size_t(s.in) * s.out, rng, 0.05f));
+    const CUdeviceptr exponent = h.halfExponent(w, size_t(s.in) * s.out);
+    const rt::cuda::KernelChoices paths[2] = {
+        {kernels::linearChoices(kernels::GemvEpilogue::Plain, s.in, splitOnly), *h.env().kernels},
+        {kernels::linearChoices(kernels::GemvEpilogue::Plain, s.in, halfOnly), *h.env().kernels}};
+    for (uint32_t rows : {512u, 2048u, kMaxRows}) {
+      double us[2];
+      for (int path = 0; path < 2; ++path)
+        us[path] = h.medianMicroseconds(kRuns, [&](int) {
+          rt::cuda::runLinear(h.env(), {x, w, 0, y, s.in, s.out, {}, 0, &paths[path], exponent}, rows);
+        });
+      // The last call left both f16 copies and alpha in the workspace.
+      const rt::cuda::OpWorkspace &ws = h.env().workspace;
+      const double gemm = h.medianMicroseconds(kRuns, [&](int) {
+        h.env().gemm->runHalf(ws.halfInput, ws.halfWeights, y, int(rows), int(s.in), int(s.out), ws.halfScalars + 4,
+                              ws.halfScalars + 8, h.env().stream);
+      });
+      const double flops = 2.0 * rows * s.in * s.out;
+      std::printf("%-18s %6u %12.1f %12.1f %14.1f %10.1f %10.1f %12.1f\n", s.what, rows, us[0], us[1], gemm,
+                  flops / us[0] / 1e6, flops / us[1] / 1e6, flops / gemm / 1e6);
+    }
+  }
+}
+
 } // namespace
 } // namespace g4::gpu_test

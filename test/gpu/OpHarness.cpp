@@ -4,6 +4,7 @@
 #include "GpuTestEnvironment.h"
 #include "KernelArgs.h"
 #include "cuda/CudaCheck.h"
+#include "cuda/HalfExponents.h"
 #include "io/Float16.h"
 
 #include <algorithm>
@@ -26,6 +27,10 @@ OpHarness::OpHarness(const std::string &planName, uint32_t maxTokens)
   w.bf16Input = scratch(2 * maxTokens * kWidest * 2);
   w.gated = scratch(maxTokens * 2 * kWidest * 4);
   w.stacked = scratch(2 * kernels::TileOptions{}.stackedMaxRows * 262144 * 4); // up to a vocabulary of outputs
+  w.halfInput = scratch(maxTokens * kWidest * 2);
+  w.halfWeights = scratch(kWidest * kWidest * 2);
+  w.halfScalars = scratch(3 * 4);
+  G4_CUDA_CALL(rt::cuda::driver(), cuMemsetD32Async, w.halfScalars + 8, 0u, 1, env_.stream); // the GEMM's beta
   w.splitMmaPartialFloats = g4k::splitMmaPartialFloats(device_.properties().multiprocessors);
   w.splitMmaPartial = scratch(w.splitMmaPartialFloats * 4);
   w.splitMmaCounterCount = uint32_t(g4k::splitMmaCounters(device_.properties().multiprocessors));
@@ -48,6 +53,13 @@ OpHarness::OpHarness(const std::string &planName, uint32_t maxTokens)
   w.moeSplit = scratch(2 * rows * kWidest * 2);
   moeOffsetsHost_ = rt::cuda::PinnedBuffer((kExperts + 1) * 4, "test MoE offsets");
   w.moeOffsetsHost = static_cast<int32_t *>(moeOffsetsHost_.get());
+}
+
+CUdeviceptr OpHarness::halfExponent(CUdeviceptr weight, size_t elements) {
+  const CUdeviceptr exponent = keep(DeviceBuffer(4, "test weight exponent"));
+  const rt::cuda::Bf16Tensor tensor{weight, elements};
+  rt::cuda::measureHalfExponents({&tensor, 1}, exponent, {table_.absMaxBf16, table_.halfExponents}, env_.stream);
+  return exponent;
 }
 
 kernels::TileOptions OpHarness::tileOptions() const {

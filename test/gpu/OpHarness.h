@@ -36,6 +36,8 @@ public:
   CUdeviceptr upload(const std::vector<float> &values);
   CUdeviceptr uploadBf16(const std::vector<float> &values); // rounds to bf16
   CUdeviceptr uploadInts(const std::vector<int32_t> &values);
+  // The f16 GEMM's exponent of a bf16 weight of `elements` (CudaWeights::halfExponent).
+  CUdeviceptr halfExponent(CUdeviceptr weight, size_t elements);
   // A buffer of n floats filled with NaN, so unwritten outputs show.
   CUdeviceptr poisoned(size_t n);
   std::vector<float> download(CUdeviceptr p, size_t n);

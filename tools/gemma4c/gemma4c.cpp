@@ -58,6 +58,14 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(0u, 4096u))
       ->capture_default_str();
   compile
+      ->add_option("--f16-gemm-min-rows", options.halfGemmMinRows,
+                   "With --arch: projections (not LmHead) of at least this many rows run one f16 cuBLASLt GEMM on "
+                   "f16 copies of input and weights, each scaled by a power of two, instead of the kernels and "
+                   "GEMMs that split the fp32 input into bf16 hi + lo (twice the tensor-core work; the default "
+                   "keeps the f16 rounding of the input to long prefills; 0: never)")
+      ->check(CLI::Range(0u, 1u << 20))
+      ->capture_default_str();
+  compile
       ->add_option("--tp", options.tensorParallel,
                    "Tensor-parallel ranks: g4-shard splits attention heads, MLP columns, experts and the "
                    "vocabulary over this many ranks, and the plan records each rank's byte ranges of the checkpoint "

@@ -20,7 +20,8 @@
 // CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<4, g4k::PlainEpilogue>" rows 3 to 4 {tile_tokens = 4 : i64}
 // CHECK-NEXT: g4k.launch "split_mma" "g4k::splitMma<16, g4k::PlainEpilogue>" rows 5 to 16 {tile_tokens = 16 : i64}
 // CHECK-NEXT: g4k.launch "split_wgmma" "g4k::splitWgmma<g4k::PlainEpilogue>" rows 17 to 64 {shared_bytes = 99328 : i64, tile_tokens = 64 : i64}
-// CHECK-NEXT: g4k.launch "cublaslt_split" "cublasLt" rows 65 and above
+// CHECK-NEXT: g4k.launch "cublaslt_split" "cublasLt" rows 65 to 511
+// CHECK-NEXT: g4k.launch "cublaslt_f16" "cublasLt" rows 512 and above
 // CHECK-NEXT: g4k.yield %[[R]] : tensor<?x128xf32>
 // CHECK: return %[[Y]]
 module @projection {
@@ -41,7 +42,8 @@ module @projection {
 // CHECK-NEXT: ^bb0(%[[A:.+]]: tensor<?x64xf32>, %[[B:.+]]: tensor<128x64xbf16>, %[[C:.+]]: tensor<32x64xbf16>, %[[D:.+]]: tensor<32x64xbf16>):
 // CHECK-NEXT: %[[R:.+]]:3 = g4.multi_linear %[[A]], %[[B]], %[[C]], %[[D]]
 // CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<1, g4k::PlainEpilogue>" rows 1 to 1 {tile_tokens = 1 : i64}
-// CHECK: g4k.launch "cublaslt_split" "cublasLt" rows 65 and above
+// CHECK: g4k.launch "cublaslt_split" "cublasLt" rows 65 to 511
+// CHECK-NEXT: g4k.launch "cublaslt_f16" "cublasLt" rows 512 and above
 // CHECK-NEXT: g4k.yield %[[R]]#0, %[[R]]#1, %[[R]]#2 : tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>
 // CHECK: return %[[QKV]]#0, %[[QKV]]#1, %[[QKV]]#2
 module @multi_linear {
@@ -66,7 +68,8 @@ module @multi_linear {
 // CHECK-NEXT: %[[R:.+]] = g4.slice_gated_linear %[[A]], %[[B]], %[[C]] {offset = 32 : i64}
 // CHECK-NEXT: g4k.launch "gemv" "g4k::gemv<1, g4k::GeluTanhSliceEpilogue>" rows 1 to 1 {tile_tokens = 1 : i64}
 // CHECK: g4k.launch "split_mma" "g4k::splitMma<16, g4k::PlainEpilogue>" rows 5 to 16 {tile_tokens = 16 : i64}
-// CHECK: g4k.launch "cublaslt_split" "cublasLt" rows 65 and above
+// CHECK: g4k.launch "cublaslt_split" "cublasLt" rows 65 to 511
+// CHECK-NEXT: g4k.launch "cublaslt_f16" "cublasLt" rows 512 and above
 // CHECK-NEXT: g4k.yield %[[R]] : tensor<?x16xf32>
 // CHECK: return %[[Y]]
 module @slice_gated_linear {

@@ -1,6 +1,8 @@
 // RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles %s | FileCheck %s
 // RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles="gemv-max-tokens=8 stacked-max-rows=32 attention-tile-rows=32" %s | FileCheck %s --check-prefix=OPTS
 // RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles=arch=sm_80 %s | FileCheck %s --check-prefix=SM80
+// RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles=half-gemm-min-rows=0 %s | FileCheck %s --check-prefix=HALF0
+// RUN: g4-opt --split-input-file --verify-diagnostics --g4-select-tiles=half-gemm-min-rows=20 %s | FileCheck %s --check-prefix=HALF20
 // RUN: not g4-opt --split-input-file --g4-select-tiles=arch=sm_89 %s 2>&1 | FileCheck %s --check-prefix=SM89
 // RUN: not g4-opt --split-input-file --g4-select-tiles=arch=sm_89 %s 2>/dev/null | FileCheck %s --check-prefix=SM89IR
 // RUN: not g4-opt --g4-select-tiles=arch=sm_75 %s 2>&1 | FileCheck %s --check-prefix=ARCH
@@ -10,8 +12,9 @@
 // Projections: the smallest GEMV variant per decode row count (the epilogue
 // from the op), in the verify regime splitMma's 16-token tile up to 16 rows and
 // splitWgmma above (sm_90a; elsewhere splitMma's smallest token tile up to 32
-// rows and the stacked split GEMM above), two split GEMMs in long prefill. The
-// module records the target.
+// rows and the stacked split GEMM above), two split GEMMs in long prefill up
+// to 511 rows and one f16 GEMM from 512 (LmHead: split GEMMs, its rows are
+// the sampled ones). The module records the target.
 
 // CHECK-LABEL: module @projections attributes {g4k.arch = "sm_90a"}
 // CHECK: g4.linear {{.*}}g4k.tiles = [
@@ -20,19 +23,32 @@
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
 // CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
 // CHECK-SAME: {family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 64 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
-// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", max_rows = 511 : i64, min_rows = 65 : i64},
+// CHECK-SAME: {family = "cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
 // CHECK: g4.gated_linear {{.*}}kernel = "g4k::gemv<1, g4k::GeluTanhGateEpilogue>"
 // CHECK-SAME: kernel = "g4k::splitMma<16, g4k::GeluTanhGateEpilogue>"
 // CHECK-SAME: kernel = "g4k::splitWgmma<g4k::GeluTanhGateEpilogue>"
+// CHECK-SAME: {family = "cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
 // CHECK: g4.lm_head {{.*}}kernel = "g4k::gemv<1, g4k::SoftcapEpilogue>"
 // CHECK-SAME: kernel = "g4k::splitMma<16, g4k::SoftcapEpilogue>"
 // CHECK-SAME: kernel = "g4k::splitWgmma<g4k::SoftcapEpilogue>"
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// With half-gemm-min-rows=0 no f16 GEMM; with 20 it takes every step from 20
+// rows, the verify regime's kernels the rest.
+// HALF0-LABEL: module @projections
+// HALF0: g4.linear {{.*}}{family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// HALF0-NOT: cublaslt_f16
+// HALF20-LABEL: module @projections
+// HALF20: g4.linear {{.*}}{family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 19 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
+// HALF20-SAME: {family = "cublaslt_f16", kernel = "cublasLt", min_rows = 20 : i64}]
+// HALF20: g4.lm_head {{.*}}{family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
 // No wgmma before sm_90a: the stacked split GEMM above splitMma.
 // SM80-LABEL: module @projections attributes {g4k.arch = "sm_80"}
 // SM80: g4.linear {{.*}}kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
 // SM80-SAME: {family = "split_mma", kernel = "g4k::splitMma<32, g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, tile_tokens = 32 : i64},
 // SM80-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 33 : i64},
-// SM80-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// SM80-SAME: {family = "cublaslt_split", kernel = "cublasLt", max_rows = 511 : i64, min_rows = 65 : i64},
+// SM80-SAME: {family = "cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
 // SM80-NOT: split_wgmma
 // With gemv-max-tokens=8 the decode regime takes gemv<8> for 5 to 8 rows;
 // splitMma and splitWgmma serve the rest of the verify regime, up to stacked-max-rows.
@@ -40,7 +56,8 @@
 // OPTS: g4.linear {{.*}}kernel = "g4k::gemv<8, g4k::PlainEpilogue>", max_rows = 8 : i64, min_rows = 5 : i64, tile_tokens = 8 : i64},
 // OPTS-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 9 : i64, tile_tokens = 16 : i64},
 // OPTS-SAME: {family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 32 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
-// OPTS-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 33 : i64}]
+// OPTS-SAME: {family = "cublaslt_split", kernel = "cublasLt", max_rows = 511 : i64, min_rows = 33 : i64},
+// OPTS-SAME: {family = "cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
 module @projections {
   func.func @forward(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>, %g: tensor<96x64xbf16>, %u: tensor<96x64xbf16>,
                      %table: tensor<512x64xbf16>) -> (tensor<?x128xf32>, tensor<?x96xf32>, tensor<?x512xf32>) {
@@ -63,7 +80,8 @@ module @projections {
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
 // CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
 // CHECK-SAME: {family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 64 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
-// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", max_rows = 511 : i64, min_rows = 65 : i64},
+// CHECK-SAME: {family = "cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
 module @multi_linear {
   func.func @forward(%x: tensor<?x64xf32>, %wq: tensor<128x64xbf16>, %wk: tensor<32x64xbf16>, %wv: tensor<32x64xbf16>)
       -> (tensor<?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
@@ -86,7 +104,8 @@ module @multi_linear {
 // CHECK-SAME: {family = "gemv", kernel = "g4k::gemv<4, g4k::GeluTanhSliceEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
 // CHECK-SAME: {family = "split_mma", kernel = "g4k::splitMma<16, g4k::PlainEpilogue>", max_rows = 16 : i64, min_rows = 5 : i64, tile_tokens = 16 : i64},
 // CHECK-SAME: {family = "split_wgmma", kernel = "g4k::splitWgmma<g4k::PlainEpilogue>", max_rows = 64 : i64, min_rows = 17 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64},
-// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", max_rows = 511 : i64, min_rows = 65 : i64},
+// CHECK-SAME: {family = "cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
 module @slice_gated_linear {
   func.func @forward(%x: tensor<?x64xf32>, %w: tensor<16x64xbf16>, %ple: tensor<?x96xf32>) -> tensor<?x16xf32> {
     %y = g4.slice_gated_linear %x, %w, %ple {offset = 32 : i64}
@@ -103,7 +122,8 @@ module @slice_gated_linear {
 // CHECK-LABEL: module @odd_input
 // CHECK: g4.linear {{.*}}kernel = "g4k::gemv<4, g4k::PlainEpilogue>", max_rows = 4 : i64, min_rows = 3 : i64, tile_tokens = 4 : i64},
 // CHECK-SAME: {family = "cublaslt_split_stacked", kernel = "cublasLt", max_rows = 64 : i64, min_rows = 5 : i64},
-// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", min_rows = 65 : i64}]
+// CHECK-SAME: {family = "cublaslt_split", kernel = "cublasLt", max_rows = 511 : i64, min_rows = 65 : i64},
+// CHECK-SAME: {family = "cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
 module @odd_input {
   func.func @forward(%x: tensor<?x68xf32>, %w: tensor<128x68xbf16>) -> tensor<?x128xf32> {
     %y = g4.linear %x, %w : tensor<?x68xf32>, tensor<128x68xbf16> -> tensor<?x128xf32>
