@@ -30,7 +30,8 @@ enum class KernelFamily : uint8_t {
   AttentionMma,
   AttentionMmaDecode,
   SplitWgmma,
-  HalfGemm
+  HalfGemm,
+  MoeExpertHalfGemm
 };
 
 struct FamilyInfo {
@@ -65,6 +66,8 @@ inline constexpr std::array kFamilies = {
     FamilyInfo{KernelFamily::SplitWgmma, "split_wgmma", FamilyRole::Linear, "g4k::splitWgmma<", false},
     // Input and weights as power-of-two-scaled f16 copies (device/HalfOperands.cuh), one f16 GEMM (long prefill).
     FamilyInfo{KernelFamily::HalfGemm, "cublaslt_f16", FamilyRole::Linear, "cublasLt", true},
+    // moe_experts_cublaslt's per-expert GEMMs on HalfGemm's scaled f16 copies.
+    FamilyInfo{KernelFamily::MoeExpertHalfGemm, "moe_experts_cublaslt_f16", FamilyRole::MoeExperts, "cublasLt", true},
 };
 
 constexpr const FamilyInfo &familyInfo(KernelFamily family) { return kFamilies[size_t(family)]; }

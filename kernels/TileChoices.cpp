@@ -107,10 +107,15 @@ std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group,
 
 std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const TileOptions &options) {
   const uint32_t gemmRows = std::max<uint32_t>(1, (options.moeGemmEntries + topK - 1) / std::max<uint32_t>(topK, 1));
+  // As for projections, the f16 GEMMs take every step from halfGemmMinRows.
+  const uint32_t half = options.halfGemmMinRows ? options.halfGemmMinRows : kUnboundedRows;
   std::vector<KernelChoiceSpec> choices;
-  if (gemmRows > 1)
-    choices.push_back({1, gemmRows - 1, KernelFamily::MoeExpertKernels, kMoeGateUp});
-  choices.push_back(library(KernelFamily::MoeExpertGemm, gemmRows, kUnboundedRows));
+  if (std::min(gemmRows, half) > 1)
+    choices.push_back({1, std::min(gemmRows, half) - 1, KernelFamily::MoeExpertKernels, kMoeGateUp});
+  if (gemmRows < half)
+    choices.push_back(library(KernelFamily::MoeExpertGemm, gemmRows, half == kUnboundedRows ? half : half - 1));
+  if (options.halfGemmMinRows)
+    choices.push_back(library(KernelFamily::MoeExpertHalfGemm, half, kUnboundedRows));
   return choices;
 }
 

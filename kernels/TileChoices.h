@@ -74,7 +74,8 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, 
 std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, uint32_t maxSharedBytes,
                                                const TileOptions &options);
 
-// The expert kernels below moeGemmEntries (token, expert) entries, per-expert GEMMs from there.
+// The expert kernels below moeGemmEntries (token, expert) entries, per-expert
+// GEMMs from there, on f16 copies from halfGemmMinRows rows on.
 std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const TileOptions &options);
 
 } // namespace g4::kernels

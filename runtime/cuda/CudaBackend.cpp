@@ -88,10 +88,8 @@ struct CudaBackend::Sizes {
     const uint32_t stackedRows = largestRowsServed(program, KernelFamily::SplitGemmStacked, uint32_t(tokens));
     const bool split = stackedRows > 0 || largestRowsServed(program, KernelFamily::SplitGemm, uint32_t(tokens)) > 0;
     bf16Input = split ? 2 * tokens * linearIn * 2 : 0; // hi and lo
-    if (halfWeights) {
+    if (halfWeights)
       halfInput = tokens * linearIn * 2;
-      halfScalars = 3 * 4;
-    }
     gated = tokens * 2 * gatedInter * 4;
     stacked = 2 * uint64_t(stackedRows) * linearOut * 4;
     if (largestRowsServed(program, KernelFamily::SplitMma, uint32_t(tokens)) > 0) {
@@ -106,11 +104,19 @@ struct CudaBackend::Sizes {
     moeSorted = entries * 4;
     moeActivations = rows * inter * 4;
     moeOutputs = rows * hidden * 4;
-    if (largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0) { // the GEMM path's buffers
+    const bool moeHalf = largestRowsServed(program, KernelFamily::MoeExpertHalfGemm, uint32_t(tokens)) > 0;
+    if (moeHalf || largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0) { // the GEMM paths'
       moeInput = rows * hidden * 4;
       moeGateUp = rows * 2 * inter * 4;
-      moeSplit = 2 * rows * std::max(hidden, inter) * 2;
     }
+    if (largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0)
+      moeSplit = 2 * rows * std::max(hidden, inter) * 2;
+    if (moeHalf) { // the f16 copies of the gathered tokens (or activations) and of one expert's weights
+      halfInput = std::max(halfInput, rows * std::max(hidden, inter) * 2);
+      halfWeights = std::max(halfWeights, 2 * inter * hidden * 2);
+    }
+    if (halfWeights)
+      halfScalars = 3 * 4;
   }
 
   uint64_t workspace() const {

@@ -82,38 +82,10 @@ void runGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows, bool sta
   });
 }
 
-// The f16 GEMM's input: x [rows, in] into workspace.halfInput as f16 scaled
-// by 2^e_x, max |x| (which gives e_x) into halfScalars[0].
-void inputToHalf(const OpEnv &env, CUdeviceptr x, uint32_t rows, uint32_t in) {
-  const OpWorkspace &w = env.workspace;
-  const uint64_t n = uint64_t(rows) * in;
-  G4_CUDA_CALL(driver(), cuMemsetD32Async, w.halfScalars, 0u, 1, env.stream);
-  launch(env.kernels->absMaxFloat, {blocksFor(n, g4k::kBlockThreads, 1024)}, g4k::kBlockThreads, 0, env.stream,
-         g4k::AbsMaxArgs{x, (long long)n, w.halfScalars}, env.programmatic);
-  launch(env.kernels->activationsToHalf, {blocksFor(n / 2 + 1, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
-         env.stream, g4k::ActivationsToHalfArgs{x, w.halfInput, (long long)n, w.halfScalars}, env.programmatic);
-}
-
-// y [rows, out] = x @ w^T from inputToHalf's input: w into
-// workspace.halfWeights as f16 scaled by 2^e_w (e_w at `exponent`), then one
-// f16 GEMM whose alpha 2^-(e_x + e_w) unscales the product.
-void halfProduct(const OpEnv &env, CUdeviceptr w, CUdeviceptr exponent, CUdeviceptr y, uint32_t rows, uint32_t in,
-                 uint32_t out) {
-  if (!exponent)
-    throw Error("the f16 GEMM needs the weight's exponent (CudaWeights::halfExponent)");
-  const OpWorkspace &ws = env.workspace;
-  const uint64_t n = uint64_t(out) * in;
-  const CUdeviceptr alpha = ws.halfScalars + 4, zero = ws.halfScalars + 8;
-  launch(env.kernels->weightsToHalf, {blocksFor(n / 4 + 1, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
-         env.stream, g4k::WeightsToHalfArgs{w, ws.halfWeights, (long long)n, exponent, ws.halfScalars, alpha},
-         env.programmatic);
-  env.gemm->runHalf(ws.halfInput, ws.halfWeights, y, int(rows), int(in), int(out), alpha, zero, env.stream);
-}
-
 void runHalfGemm(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
   inputToHalf(env, op.x, rows, op.in);
   withEpilogue(env, op, rows, [&](CUdeviceptr w, CUdeviceptr exponent, CUdeviceptr y) {
-    halfProduct(env, w, exponent, y, rows, op.in, op.out);
+    halfProduct(env, env.workspace.halfInput, w, exponent, y, rows, op.in, op.out);
   });
 }
 
@@ -185,6 +157,29 @@ void runGemv(const OpEnv &env, const g4k::GemvArgs &args, uint32_t rows, const K
 
 } // namespace
 
+void inputToHalf(const OpEnv &env, CUdeviceptr x, uint32_t rows, uint32_t in) {
+  const OpWorkspace &w = env.workspace;
+  const uint64_t n = uint64_t(rows) * in;
+  G4_CUDA_CALL(driver(), cuMemsetD32Async, w.halfScalars, 0u, 1, env.stream);
+  launch(env.kernels->absMaxFloat, {blocksFor(n, g4k::kBlockThreads, 1024)}, g4k::kBlockThreads, 0, env.stream,
+         g4k::AbsMaxArgs{x, (long long)n, w.halfScalars}, env.programmatic);
+  launch(env.kernels->activationsToHalf, {blocksFor(n / 2 + 1, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
+         env.stream, g4k::ActivationsToHalfArgs{x, w.halfInput, (long long)n, w.halfScalars}, env.programmatic);
+}
+
+void halfProduct(const OpEnv &env, CUdeviceptr x16, CUdeviceptr w, CUdeviceptr exponent, CUdeviceptr y, uint32_t rows,
+                 uint32_t in, uint32_t out) {
+  if (!exponent)
+    throw Error("the f16 GEMM needs the weight's exponent (CudaWeights::halfExponent)");
+  const OpWorkspace &ws = env.workspace;
+  const uint64_t n = uint64_t(out) * in;
+  const CUdeviceptr alpha = ws.halfScalars + 4, zero = ws.halfScalars + 8;
+  launch(env.kernels->weightsToHalf, {blocksFor(n / 4 + 1, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
+         env.stream, g4k::WeightsToHalfArgs{w, ws.halfWeights, (long long)n, exponent, ws.halfScalars, alpha},
+         env.programmatic);
+  env.gemm->runHalf(x16, ws.halfWeights, y, int(rows), int(in), int(out), alpha, zero, env.stream);
+}
+
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {
   const KernelChoice &choice = op.choices->at(rows);
   if (choice.family == kernels::KernelFamily::SplitMma) {
@@ -223,7 +218,8 @@ void runMultiLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows) 
   if (choice.family == kernels::KernelFamily::HalfGemm) { // the input converted once
     inputToHalf(env, b.in[0], rows, b.inWidth[0]);
     for (size_t i = 0; i < b.weights.size(); ++i)
-      halfProduct(env, b.weights[i], b.halfExponent(i), b.out[i], rows, b.inWidth[0], b.outWidth[i]);
+      halfProduct(env, env.workspace.halfInput, b.weights[i], b.halfExponent(i), b.out[i], rows, b.inWidth[0],
+                  b.outWidth[i]);
     return;
   }
   if (choice.family != kernels::KernelFamily::Gemv) { // one Linear after the other

@@ -2,8 +2,8 @@
 // fused softmax / top-k / renormalize / per-expert scale), then the experts
 // grouped by expert: sort the (token, k) entries, gate/up with gelu, down,
 // and the weighted sum over k in order. Decode-sized steps use the expert
-// kernels (capturable in graphs); long steps per-expert cuBLASLt GEMMs, as
-// the plan's kernel choice for the step's rows says.
+// kernels (capturable in graphs); long steps per-expert cuBLASLt GEMMs (on
+// split or f16 inputs), as the plan's kernel choice for the step's rows says.
 #include "KernelArgs.h"
 #include "KernelNames.h"
 #include "cuda/CudaCheck.h"
@@ -47,10 +47,12 @@ std::pair<CUdeviceptr, CUdeviceptr> splitRows(const OpEnv &env, CUdeviceptr x, u
   return {hi, lo};
 }
 
-// Each expert's rows [offsets[e], offsets[e + 1]) through y = x @ w_e^T (x split
-// into hi + lo), rows rounded up to kMoeGemmRows, experts in order.
-void perExpertGemms(const OpEnv &env, std::pair<CUdeviceptr, CUdeviceptr> x, CUdeviceptr weights, CUdeviceptr y,
-                    uint32_t experts, uint32_t in, uint32_t out) {
+// Each expert's rows [offsets[e], offsets[e + 1]) through
+// product(first row, rows, expert's weights, its output rows), rows rounded
+// up to kMoeGemmRows, experts in order.
+template <class Product>
+void perExpert(const OpEnv &env, CUdeviceptr weights, CUdeviceptr y, uint32_t experts, uint32_t in, uint32_t out,
+               Product product) {
   const int32_t *offsets = env.workspace.moeOffsetsHost;
   for (uint32_t e = 0; e < experts; ++e) {
     const uint32_t count = uint32_t(offsets[e + 1] - offsets[e]);
@@ -58,13 +60,30 @@ void perExpertGemms(const OpEnv &env, std::pair<CUdeviceptr, CUdeviceptr> x, CUd
       continue;
     const uint32_t rows = (count + kMoeGemmRows - 1) / kMoeGemmRows * kMoeGemmRows;
     const uint64_t first = uint64_t(offsets[e]);
-    const CUdeviceptr w = weights + uint64_t(e) * out * in * 2, ye = y + first * out * 4;
-    env.gemm->run(x.first + first * in * 2, w, ye, int(rows), int(in), int(out), false, env.stream);
-    env.gemm->run(x.second + first * in * 2, w, ye, int(rows), int(in), int(out), true, env.stream);
+    product(first, rows, weights + uint64_t(e) * out * in * 2, y + first * out * 4);
   }
 }
 
-void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
+// y = x @ w_e^T per expert, x [entries, in] split into hi + lo.
+void perExpertGemms(const OpEnv &env, std::pair<CUdeviceptr, CUdeviceptr> x, CUdeviceptr weights, CUdeviceptr y,
+                    uint32_t experts, uint32_t in, uint32_t out) {
+  perExpert(env, weights, y, experts, in, out, [&](uint64_t first, uint32_t rows, CUdeviceptr w, CUdeviceptr ye) {
+    env.gemm->run(x.first + first * in * 2, w, ye, int(rows), int(in), int(out), false, env.stream);
+    env.gemm->run(x.second + first * in * 2, w, ye, int(rows), int(in), int(out), true, env.stream);
+  });
+}
+
+// y = x @ w_e^T per expert on f16 copies: x [entries, in] converted once,
+// each expert's weights (the stacked tensor's exponent) before its GEMM.
+void perExpertHalfGemms(const OpEnv &env, CUdeviceptr x, uint32_t entries, CUdeviceptr weights, CUdeviceptr exponent,
+                        CUdeviceptr y, uint32_t experts, uint32_t in, uint32_t out) {
+  inputToHalf(env, x, entries, in);
+  perExpert(env, weights, y, experts, in, out, [&](uint64_t first, uint32_t rows, CUdeviceptr w, CUdeviceptr ye) {
+    halfProduct(env, env.workspace.halfInput + first * in * 2, w, exponent, ye, rows, in, out);
+  });
+}
+
+void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, uint32_t rows, bool half) {
   const plan::MoeExperts &op = *b.inst->op_as_MoeExperts();
   const OpWorkspace &w = env.workspace;
   const uint32_t hidden = b.inWidth[0], inter = op.intermediate(), experts = op.num_experts();
@@ -73,13 +92,21 @@ void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, uint32_t rows
                env.stream);
   G4_CUDA_CALL(driver(), cuStreamSynchronize, env.stream);
   runGatherRows(env, b.in[0], w.moeInput, w.moeSortedTokens, entries, hidden);
-  perExpertGemms(env, splitRows(env, w.moeInput, entries, hidden), b.weights[0], w.moeGateUp, experts, hidden,
-                 2 * inter);
+  if (half)
+    perExpertHalfGemms(env, w.moeInput, entries, b.weights[0], b.halfExponent(0), w.moeGateUp, experts, hidden,
+                       2 * inter);
+  else
+    perExpertGemms(env, splitRows(env, w.moeInput, entries, hidden), b.weights[0], w.moeGateUp, experts, hidden,
+                   2 * inter);
   const g4k::MoeGateArgs gate{w.moeGateUp, w.moeActivations, (long long)entries, int(inter)};
   launch(env.kernels->moeGate, {blocksFor(uint64_t(entries) * inter, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
          env.stream, gate, env.programmatic);
-  perExpertGemms(env, splitRows(env, w.moeActivations, entries, inter), b.weights[1], w.moeOutputs, experts, inter,
-                 hidden);
+  if (half)
+    perExpertHalfGemms(env, w.moeActivations, entries, b.weights[1], b.halfExponent(1), w.moeOutputs, experts, inter,
+                       hidden);
+  else
+    perExpertGemms(env, splitRows(env, w.moeActivations, entries, inter), b.weights[1], w.moeOutputs, experts, inter,
+                   hidden);
 }
 
 // Tokens an expert block stages per pass over its weights (k wide): at most the
@@ -129,9 +156,11 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const g4k::MoeSortArgs sort{b.in[2],     w.moeOffsets, w.moeSorted,  w.moeSlots,     w.moeSortedTokens,
                               w.moeActive, int(entries), int(experts), int(op.top_k())};
   launch(env.kernels->moeSort, {1}, 1024, unsigned(experts * sizeof(int)), env.stream, sort, env.programmatic);
-  const bool byGemm = env.hostSync && b.choices.at(rows).family == kernels::KernelFamily::MoeExpertGemm;
+  const kernels::KernelFamily family = b.choices.at(rows).family;
+  const bool half = family == kernels::KernelFamily::MoeExpertHalfGemm;
+  const bool byGemm = env.hostSync && (family == kernels::KernelFamily::MoeExpertGemm || half);
   if (byGemm)
-    runExpertsByGemm(env, b, rows);
+    runExpertsByGemm(env, b, rows, half);
   else
     runExpertsByKernels(env, b, rows);
   // The GEMM path leaves the expert outputs in sorted order, the kernels by entry.

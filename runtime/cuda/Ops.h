@@ -117,6 +117,14 @@ struct LinearOperands {
   CUdeviceptr wExponent = 0, w2Exponent = 0; // CudaWeights::halfExponent of w and w2 (the f16 GEMM)
 };
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows);
+// The f16 GEMM's operands (device/HalfOperands.cuh). inputToHalf: x [rows, in]
+// into workspace.halfInput as f16 scaled by 2^e_x, max |x| (which gives e_x)
+// into halfScalars[0]. halfProduct: y [rows, out] = x @ w^T from x16, rows of
+// inputToHalf's output: w into workspace.halfWeights as f16 scaled by 2^e_w
+// (e_w at `exponent`), then one f16 GEMM whose alpha 2^-(e_x + e_w) unscales.
+void inputToHalf(const OpEnv &env, CUdeviceptr x, uint32_t rows, uint32_t in);
+void halfProduct(const OpEnv &env, CUdeviceptr x16, CUdeviceptr w, CUdeviceptr exponent, CUdeviceptr y, uint32_t rows,
+                 uint32_t in, uint32_t out);
 // out[i] [rows, outWidth[i]] = in[0] @ weights[i]^T for each of 2 or 3 weights (MultiLinear).
 void runMultiLinear(const OpEnv &env, const BoundInstruction &b, uint32_t rows);
 // out[0] [rows, I] = gelu_tanh(in[0] @ weights[0]^T) * in[1][:, offset : offset + I] (SliceGatedLinear).

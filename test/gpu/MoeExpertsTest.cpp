@@ -1,6 +1,7 @@
-// The MoE expert kernels (moeSort, moeGateUp, moeDown, moeCombine) against
-// the CPU reference on random routes, at 26B-A4B shapes and at sizes that are
-// not multiples of their tiles; the same steps twice give the same bits.
+// The MoE expert kernels (moeSort, moeGateUp, moeDown, moeCombine), and the
+// per-expert f16 GEMMs of long steps, against the CPU reference on random
+// routes, at 26B-A4B shapes and at sizes that are not multiples of their
+// tiles; the same steps twice give the same bits.
 #include "OpHarness.h"
 
 #include "cpu/Ops.h"
@@ -16,6 +17,15 @@ namespace {
 
 constexpr double kFp32Tolerance = 1e-5; // as KernelTest: the inputs carry ~16 bits (bf16 hi + lo), fp32 sums
 
+// The expert paths: the kernels (every step below 2^30 entries) and the f16 GEMMs (every step).
+struct ExpertsPath {
+  const char *name;
+  kernels::TileOptions options;
+  double tolerance;
+};
+const ExpertsPath kPaths[] = {{"kernels", {.moeGemmEntries = 1u << 30, .halfGemmMinRows = 0}, kFp32Tolerance},
+                              {"f16 GEMMs", {.halfGemmMinRows = 1}, kHalfGemmTolerance}};
+
 struct ExpertsCase {
   uint32_t experts, topK, hidden, inter;
   uint32_t maxTokens; // the CPU reference is slow at real shapes
@@ -23,7 +33,7 @@ struct ExpertsCase {
 
 class MoeExpertsTest : public ::testing::TestWithParam<ExpertsCase> {};
 
-TEST_P(MoeExpertsTest, KernelsMatchCpu) {
+TEST_P(MoeExpertsTest, PathsMatchCpu) {
   const ExpertsCase c = GetParam();
   OpHarness h("moe", 64); // the expert kernels are the same in every plan
   std::mt19937 rng(c.experts * 7 + c.hidden);
@@ -36,6 +46,8 @@ TEST_P(MoeExpertsTest, KernelsMatchCpu) {
   const std::vector<float> down =
       roundedToBf16(randomValues(size_t(c.experts) * c.hidden * c.inter, rng, 1.0f / std::sqrt(float(c.inter))));
   const CUdeviceptr dGateUp = h.uploadBf16(gateUp), dDown = h.uploadBf16(down);
+  const CUdeviceptr gateUpExponent = h.halfExponent(dGateUp, gateUp.size()),
+                    downExponent = h.halfExponent(dDown, down.size());
 
   for (uint32_t tokens : {1u, 5u, 17u, 64u}) {
     if (tokens > c.maxTokens)
@@ -58,17 +70,20 @@ TEST_P(MoeExpertsTest, KernelsMatchCpu) {
     b.in = {h.upload(x), h.upload(weights), h.uploadInts(ids)};
     b.inWidth = {c.hidden, c.topK, c.topK};
     b.weights = {dGateUp, dDown};
-    b.choices =
-        rt::cuda::KernelChoices(kernels::moeExpertChoices(c.topK, {.moeGemmEntries = 1u << 30}), *h.env().kernels);
-    std::vector<float> runs[2];
-    for (std::vector<float> &out : runs) {
-      b.out = {h.poisoned(ref.size())};
-      rt::cuda::runMoeExperts(h.env(), b, tokens);
-      out = h.download(b.out[0], ref.size());
+    b.weightExponents = {gateUpExponent, downExponent};
+    for (const ExpertsPath &path : kPaths) {
+      b.choices = rt::cuda::KernelChoices(kernels::moeExpertChoices(c.topK, path.options), *h.env().kernels);
+      std::vector<float> runs[2];
+      for (std::vector<float> &out : runs) {
+        b.out = {h.poisoned(ref.size())};
+        rt::cuda::runMoeExperts(h.env(), b, tokens);
+        out = h.download(b.out[0], ref.size());
+      }
+      EXPECT_LE(relativeL2(runs[0], ref), path.tolerance) << path.name << ", " << tokens << " tokens, " << c.experts
+                                                          << " experts top " << c.topK << ", " << c.hidden << " -> "
+                                                          << c.inter;
+      EXPECT_EQ(runs[0], runs[1]) << path.name << ", " << tokens << " tokens: not deterministic";
     }
-    EXPECT_LE(relativeL2(runs[0], ref), kFp32Tolerance)
-        << tokens << " tokens, " << c.experts << " experts top " << c.topK << ", " << c.hidden << " -> " << c.inter;
-    EXPECT_EQ(runs[0], runs[1]) << tokens << " tokens: not deterministic";
   }
 }
 

@@ -27,7 +27,7 @@ OpHarness::OpHarness(const std::string &planName, uint32_t maxTokens)
   w.bf16Input = scratch(2 * maxTokens * kWidest * 2);
   w.gated = scratch(maxTokens * 2 * kWidest * 4);
   w.stacked = scratch(2 * kernels::TileOptions{}.stackedMaxRows * 262144 * 4); // up to a vocabulary of outputs
-  w.halfInput = scratch(maxTokens * kWidest * 2);
+  w.halfInput = scratch((maxTokens * kTopK + rt::cuda::kMoeGemmSlack) * kWidest * 2); // MoE entries' rows
   w.halfWeights = scratch(kWidest * kWidest * 2);
   w.halfScalars = scratch(3 * 4);
   G4_CUDA_CALL(rt::cuda::driver(), cuMemsetD32Async, w.halfScalars + 8, 0u, 1, env_.stream); // the GEMM's beta

@@ -60,6 +60,11 @@ private:
   rt::cuda::OpEnv env_;
 };
 
+// The f16 GEMM's input rounding (unit roundoff u = 2^-11 = 4.9e-4), independent
+// per element, leaves a relative L2 error of about u / sqrt(3) = 2.8e-4; its
+// weights convert exactly. 2u is the bound.
+inline constexpr double kHalfGemmTolerance = 9.8e-4;
+
 // Uniform in [-scale, scale), never exactly zero.
 std::vector<float> randomValues(size_t n, std::mt19937 &rng, float scale = 1.0f);
 std::vector<float> roundedToBf16(std::vector<float> values);
