@@ -30,27 +30,6 @@ KernelChoices::KernelChoices(const std::vector<kernels::KernelChoiceSpec> &specs
         {s.minRows, s.maxRows, {}, nullptr, s.tileTokens, s.tileRows, s.sharedBytes, s.rowsPerTileAbove}, kernels);
 }
 
-namespace {
-
-void measureClusterCapacity(KernelChoice &choice) {
-  static_assert(std::tuple_size_v<decltype(choice.clusterCapacity)> == g4k::kSplitWgmmaMaxSplits + 1);
-  for (unsigned s = 1; s <= unsigned(g4k::kSplitWgmmaMaxSplits); ++s) {
-    CUlaunchAttribute cluster{};
-    cluster.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-    cluster.value.clusterDim = {1, s, 1};
-    CUlaunchConfig config{};
-    config.gridDimX = 1, config.gridDimY = s, config.gridDimZ = 1;
-    config.blockDimX = unsigned(g4k::kSplitWgmmaThreads), config.blockDimY = 1, config.blockDimZ = 1;
-    config.sharedMemBytes = choice.sharedBytes;
-    config.attrs = &cluster;
-    config.numAttrs = 1;
-    int clusters = 0;
-    G4_CUDA_CALL(driver(), cuOccupancyMaxActiveClusters, &clusters, choice.function, &config);
-    choice.clusterCapacity[s] = uint32_t(clusters);
-  }
-}
-
-} // namespace
 
 void KernelChoices::add(kernels::KernelFamily family, std::string_view kernel, KernelChoice choice,
                         const KernelTable &table) {
@@ -58,7 +37,7 @@ void KernelChoices::add(kernels::KernelFamily family, std::string_view kernel, K
   if (!kernels::familyInfo(family).library)
     choice.function = table(std::string(kernel));
   if (family == kernels::KernelFamily::SplitWgmma)
-    measureClusterCapacity(choice);
+    choice.clusterCapacity = table.clusterCapacity(choice.function, choice.sharedBytes);
   choices_.push_back(choice);
 }
 

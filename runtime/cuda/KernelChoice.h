@@ -25,10 +25,7 @@ struct KernelChoice {
   uint32_t tileRows = 0;         // query rows per attention block
   uint32_t sharedBytes = 0;      // dynamic shared memory per block
   uint32_t rowsPerTileAbove = 0; // 0, or: serves only steps whose query rows exceed this many per tile
-  // splitWgmma: clusters of s blocks (K splits, index s) the device runs at
-  // once; a cluster spans SMs of one GPC, so s x this can fall short of the
-  // blocks the SMs hold.
-  std::array<uint32_t, 9> clusterCapacity{};
+  KernelTable::ClusterCapacity clusterCapacity{}; // splitWgmma: KernelTable::clusterCapacity
 };
 
 class KernelChoices {

@@ -1,6 +1,8 @@
 #include "cuda/KernelTable.h"
 
+#include "KernelArgs.h"
 #include "KernelSet.h"
+#include "cuda/CudaCheck.h"
 #include "io/Error.h"
 
 #include <algorithm>
@@ -54,6 +56,29 @@ KernelTable::KernelTable(const KernelLibrary &library, const plan::Plan &plan) {
   for (size_t add = 0; add < 2; ++add)
     for (size_t i = 0; i < kernels::kRmsNormThreads.size(); ++i)
       rmsNorm[add][i] = find(kernels::rmsNorm(kernels::kRmsNormThreads[i], add));
+}
+
+const KernelTable::ClusterCapacity &KernelTable::clusterCapacity(CUfunction function, uint32_t sharedBytes) const {
+  static_assert(std::tuple_size_v<ClusterCapacity> == g4k::kSplitWgmmaMaxSplits + 1);
+  const auto key = std::make_pair(function, sharedBytes);
+  if (auto it = clusterCapacities_.find(key); it != clusterCapacities_.end())
+    return it->second;
+  ClusterCapacity capacity{};
+  for (unsigned s = 1; s <= unsigned(g4k::kSplitWgmmaMaxSplits); ++s) {
+    CUlaunchAttribute cluster{};
+    cluster.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+    cluster.value.clusterDim = {1, s, 1};
+    CUlaunchConfig config{};
+    config.gridDimX = 1, config.gridDimY = s, config.gridDimZ = 1;
+    config.blockDimX = unsigned(g4k::kSplitWgmmaThreads), config.blockDimY = 1, config.blockDimZ = 1;
+    config.sharedMemBytes = sharedBytes;
+    config.attrs = &cluster;
+    config.numAttrs = 1;
+    int clusters = 0;
+    G4_CUDA_CALL(driver(), cuOccupancyMaxActiveClusters, &clusters, function, &config);
+    capacity[s] = uint32_t(clusters);
+  }
+  return clusterCapacities_.emplace(key, capacity).first->second;
 }
 
 CUfunction KernelTable::operator()(const std::string &name) const {

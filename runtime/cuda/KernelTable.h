@@ -22,6 +22,13 @@ struct KernelTable {
   // Whether the plan's image holds `name` (the kernel tests skip what a plan leaves out).
   bool has(const std::string &name) const { return functions_.count(name) > 0; }
 
+  // splitWgmma's clusters of s blocks (index s, up to kSplitWgmmaMaxSplits)
+  // that the device runs at once with `sharedBytes` each; a cluster spans SMs
+  // of one GPC, so s x this can fall short of the blocks the SMs hold.
+  // Measured once per function and shared memory.
+  using ClusterCapacity = std::array<uint32_t, 9>;
+  const ClusterCapacity &clusterCapacity(CUfunction function, uint32_t sharedBytes) const;
+
   CUfunction embed, slice, splitToBf16, gatherRows, rope, rmsNormRope, kvWrite, attentionPrologue, attentionCombine;
   CUfunction moeSort, moeGateUp, moeDown, moeCombine, moeGate, argmax, sampleRows;
   CUfunction absMaxFloat, absMaxBf16, halfExponents, activationsToHalf, weightsToHalf;
@@ -30,6 +37,7 @@ struct KernelTable {
 
 private:
   std::map<std::string, CUfunction> functions_;
+  mutable std::map<std::pair<CUfunction, uint32_t>, ClusterCapacity> clusterCapacities_;
 };
 
 } // namespace g4::rt::cuda
