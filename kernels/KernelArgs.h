@@ -191,6 +191,23 @@ struct SplitWgmmaArgs {
   float factor;
 };
 
+// moeSplitWgmma: every expert's rows of x (grouped by moeSort's offsets) times
+// its weights on splitWgmma's tiles. Grid (row tiles of `out`, K splits as
+// clusters, token tiles: at least the experts' tiles of kSplitWgmmaTokens).
+struct MoeSplitWgmmaArgs {
+  G4K_PTR(const float) x;     // [entries, in], rows grouped by expert
+  G4K_PTR(const bf16) w;      // [experts, rows, in]
+  long long expertStride;     // elements from one expert's weights to the next
+  long long upOffset;         // gated: elements from an expert's gate rows to its up rows
+  G4K_PTR(float) y;           // [entries, out]
+  G4K_PTR(const int) offsets; // [experts + 1]
+  int experts;                // at most kSplitWgmmaThreads
+  int out;
+  int in;
+  int chunksPerSplit;
+  int gated; // y = gelu_tanh(gate x) * (up x), else y = w x
+};
+
 // y = rmsnorm(x) (* w); with rmsNorm<.., true>, of x + residual, also stored to sum.
 struct RmsNormArgs {
   G4K_PTR(const float) x;

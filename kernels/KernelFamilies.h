@@ -31,7 +31,8 @@ enum class KernelFamily : uint8_t {
   AttentionMmaDecode,
   SplitWgmma,
   HalfGemm,
-  MoeExpertHalfGemm
+  MoeExpertHalfGemm,
+  MoeExpertWgmma
 };
 
 struct FamilyInfo {
@@ -68,6 +69,9 @@ inline constexpr std::array kFamilies = {
     FamilyInfo{KernelFamily::HalfGemm, "cublaslt_f16", FamilyRole::Linear, "cublasLt", true},
     // moe_experts_cublaslt's per-expert GEMMs on HalfGemm's scaled f16 copies.
     FamilyInfo{KernelFamily::MoeExpertHalfGemm, "moe_experts_cublaslt_f16", FamilyRole::MoeExperts, "cublasLt", true},
+    // moeSplitWgmma (sm_90a): every expert's tokens in splitWgmma's tiles, one launch (capturable in graphs).
+    FamilyInfo{KernelFamily::MoeExpertWgmma, "moe_experts_wgmma", FamilyRole::MoeExperts, "g4k::moeSplitWgmma<",
+               false},
 };
 
 constexpr const FamilyInfo &familyInfo(KernelFamily family) { return kFamilies[size_t(family)]; }

@@ -32,6 +32,8 @@ inline constexpr const char *kAbsMaxBf16 = "g4k::absMaxBf16";
 inline constexpr const char *kHalfExponents = "g4k::halfExponents";
 inline constexpr const char *kActivationsToHalf = "g4k::activationsToHalf";
 inline constexpr const char *kWeightsToHalf = "g4k::weightsToHalf";
+// sm_90a: the MoE family moe_experts_wgmma, gated by gelu_tanh.
+inline constexpr const char *kMoeSplitWgmma = "g4k::moeSplitWgmma<g4k::GeluTanhGateEpilogue>";
 
 // The elementwise ops (device/Elementwise.cuh functors).
 enum class ElementwiseOp { Add, Mul, GeluTanhMul, Scale, Softcap, LayerScalar };

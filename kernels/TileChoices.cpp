@@ -105,11 +105,20 @@ std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group,
   return choices;
 }
 
-std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const TileOptions &options) {
+std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const MoeShape &shape, const TileOptions &options) {
   const uint32_t gemmRows = std::max<uint32_t>(1, (options.moeGemmEntries + topK - 1) / std::max<uint32_t>(topK, 1));
+  std::vector<KernelChoiceSpec> choices;
+  if (options.wgmma && shape.experts <= uint32_t(g4k::kSplitWgmmaThreads) && shape.hidden % 8 == 0 &&
+      shape.inter % 8 == 0) {
+    // One launch for every expert beats per-expert GEMMs, split or f16, at every step size measured (PERFORMANCE.md).
+    if (gemmRows > 1)
+      choices.push_back({1, gemmRows - 1, KernelFamily::MoeExpertKernels, kMoeGateUp});
+    choices.push_back({gemmRows, kUnboundedRows, KernelFamily::MoeExpertWgmma, kMoeSplitWgmma,
+                       uint32_t(g4k::kSplitWgmmaTokens), 0, g4k::kSplitWgmmaSharedBytes});
+    return choices;
+  }
   // As for projections, the f16 GEMMs take every step from halfGemmMinRows.
   const uint32_t half = options.halfGemmMinRows ? options.halfGemmMinRows : kUnboundedRows;
-  std::vector<KernelChoiceSpec> choices;
   if (std::min(gemmRows, half) > 1)
     choices.push_back({1, std::min(gemmRows, half) - 1, KernelFamily::MoeExpertKernels, kMoeGateUp});
   if (gemmRows < half)

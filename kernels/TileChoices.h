@@ -74,8 +74,13 @@ std::vector<KernelChoiceSpec> linearChoices(GemvEpilogue epilogue, uint32_t in, 
 std::vector<KernelChoiceSpec> attentionChoices(uint32_t headDim, uint32_t group, uint32_t maxSharedBytes,
                                                const TileOptions &options);
 
-// The expert kernels below moeGemmEntries (token, expert) entries, per-expert
-// GEMMs from there, on f16 copies from halfGemmMinRows rows on.
-std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const TileOptions &options);
+// The expert kernels below moeGemmEntries (token, expert) entries; from there
+// on a wgmma target (up to 256 experts, hidden and intermediate sizes
+// multiples of 8) all experts in splitWgmma's tiles in one launch; elsewhere
+// per-expert GEMMs, on f16 copies from halfGemmMinRows rows on.
+struct MoeShape {
+  uint32_t experts, hidden, inter;
+};
+std::vector<KernelChoiceSpec> moeExpertChoices(uint32_t topK, const MoeShape &shape, const TileOptions &options);
 
 } // namespace g4::kernels

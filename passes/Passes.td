@@ -243,7 +243,10 @@ def SelectTilesPass : Pass<"g4-select-tiles", "mlir::ModuleOp"> {
       where neither is, whose shared memory must fit, else the op is
       rejected; head_dim must be a multiple of 8;
     - MoE experts: the expert kernels below `moe-gemm-entries` (token,
-      expert) entries, per-expert cuBLASLt GEMMs from there, on f16 copies
+      expert) entries; from there on sm_90a every expert's tokens in
+      splitWgmma's tiles in one launch (`moe_experts_wgmma`; up to 256
+      experts, sizes multiples of 8; faster than per-expert GEMMs at every
+      size measured), elsewhere per-expert cuBLASLt GEMMs, on f16 copies
       (`moe_experts_cublaslt_f16`) from `half-gemm-min-rows` rows on.
     The defaults are the choices measured on an H100. The key splits of
     attention depend on the GPU's SM count and stay a run-time decision.

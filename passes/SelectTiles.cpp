@@ -124,7 +124,9 @@ struct SelectTilesPass : impl::SelectTilesPassBase<SelectTilesPass> {
         })
         .Case([&](MoeExpertsOp o) {
           auto topK = cast<RankedTensorType>(o.getRouteIds().getType()).getDimSize(1);
-          return kn::moeExpertChoices(uint32_t(topK), options);
+          auto gateUp = cast<RankedTensorType>(o.getGateUp().getType()).getShape(); // [experts, 2 x inter, hidden]
+          const kn::MoeShape shape{uint32_t(gateUp[0]), uint32_t(gateUp[2]), uint32_t(gateUp[1] / 2)};
+          return kn::moeExpertChoices(uint32_t(topK), shape, options);
         })
         .Default([](Operation *) { return Choices(); });
   }

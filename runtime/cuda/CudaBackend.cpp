@@ -105,10 +105,11 @@ struct CudaBackend::Sizes {
     moeActivations = rows * inter * 4;
     moeOutputs = rows * hidden * 4;
     const bool moeHalf = largestRowsServed(program, KernelFamily::MoeExpertHalfGemm, uint32_t(tokens)) > 0;
-    if (moeHalf || largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0) { // the GEMM paths'
-      moeInput = rows * hidden * 4;
+    const bool moeGemm = moeHalf || largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0;
+    if (moeGemm || largestRowsServed(program, KernelFamily::MoeExpertWgmma, uint32_t(tokens)) > 0)
+      moeInput = rows * hidden * 4; // the tokens gathered in expert order
+    if (moeGemm)
       moeGateUp = rows * 2 * inter * 4;
-    }
     if (largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0)
       moeSplit = 2 * rows * std::max(hidden, inter) * 2;
     if (moeHalf) { // the f16 copies of the gathered tokens (or activations) and of one expert's weights

@@ -36,7 +36,7 @@ void KernelChoices::add(kernels::KernelFamily family, std::string_view kernel, K
   choice.family = family;
   if (!kernels::familyInfo(family).library)
     choice.function = table(std::string(kernel));
-  if (family == kernels::KernelFamily::SplitWgmma)
+  if (family == kernels::KernelFamily::SplitWgmma || family == kernels::KernelFamily::MoeExpertWgmma)
     choice.clusterCapacity = table.clusterCapacity(choice.function, choice.sharedBytes);
   choices_.push_back(choice);
 }

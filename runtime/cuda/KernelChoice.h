@@ -25,7 +25,7 @@ struct KernelChoice {
   uint32_t tileRows = 0;         // query rows per attention block
   uint32_t sharedBytes = 0;      // dynamic shared memory per block
   uint32_t rowsPerTileAbove = 0; // 0, or: serves only steps whose query rows exceed this many per tile
-  KernelTable::ClusterCapacity clusterCapacity{}; // splitWgmma: KernelTable::clusterCapacity
+  KernelTable::ClusterCapacity clusterCapacity{}; // splitWgmma, moeSplitWgmma: KernelTable::clusterCapacity
 };
 
 class KernelChoices {

@@ -2,8 +2,10 @@
 // fused softmax / top-k / renormalize / per-expert scale), then the experts
 // grouped by expert: sort the (token, k) entries, gate/up with gelu, down,
 // and the weighted sum over k in order. Decode-sized steps use the expert
-// kernels (capturable in graphs); long steps per-expert cuBLASLt GEMMs (on
-// split or f16 inputs), as the plan's kernel choice for the step's rows says.
+// kernels (capturable in graphs); longer steps on sm_90a all experts in
+// splitWgmma's tiles (capturable too), elsewhere and in long prefills
+// per-expert cuBLASLt GEMMs (on split or f16 inputs), as the plan's kernel
+// choice for the step's rows says.
 #include "KernelArgs.h"
 #include "KernelNames.h"
 #include "cuda/CudaCheck.h"
@@ -109,6 +111,41 @@ void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, uint32_t rows
                    hidden);
 }
 
+// y [entries, out] = each expert's rows of x times its weights (gated: the
+// gelu gating of its gate and up rows) in splitWgmma's tiles: K splits as for
+// a Linear of the step's token tiles, which are at most entries / 64 plus one
+// per expert an entry chose.
+void expertsOnWgmma(const OpEnv &env, const KernelChoice &choice, g4k::MoeSplitWgmmaArgs args, uint32_t entries) {
+  const uint32_t outRows = g4k::kSplitMmaRows / (args.gated ? 2 : 1);
+  const uint32_t rowTiles = (uint32_t(args.out) + outRows - 1) / outRows;
+  const uint32_t tokenTiles = entries / g4k::kSplitWgmmaTokens + std::min<uint32_t>(uint32_t(args.experts), entries);
+  const uint32_t chunks = (uint32_t(args.in) + g4k::kSplitMmaChunk - 1) / g4k::kSplitMmaChunk;
+  const uint32_t usedTiles = (entries + g4k::kSplitWgmmaTokens - 1) / g4k::kSplitWgmmaTokens; // typical, not the bound
+  uint32_t wanted = 1;
+  for (uint32_t s = 2; s <= std::min<uint32_t>(g4k::kSplitWgmmaMaxSplits, chunks); ++s)
+    if (uint64_t(rowTiles) * usedTiles <= choice.clusterCapacity[s])
+      wanted = s;
+  const uint32_t perSplit = (chunks + wanted - 1) / wanted, splits = (chunks + perSplit - 1) / perSplit;
+  args.chunksPerSplit = int(perSplit);
+  launch(choice.function, {rowTiles, splits, tokenTiles}, g4k::kSplitWgmmaThreads, choice.sharedBytes, env.stream,
+         args, env.programmatic, splits);
+}
+
+// Gate/up with the gating, then down, over the tokens gathered in expert order.
+void runExpertsByWgmma(const OpEnv &env, const BoundInstruction &b, uint32_t rows, const KernelChoice &choice) {
+  const plan::MoeExperts &op = *b.inst->op_as_MoeExperts();
+  const OpWorkspace &w = env.workspace;
+  const uint32_t hidden = b.inWidth[0], inter = op.intermediate(), experts = op.num_experts();
+  const uint32_t entries = rows * op.top_k();
+  runGatherRows(env, b.in[0], w.moeInput, w.moeSortedTokens, entries, hidden);
+  g4k::MoeSplitWgmmaArgs args{w.moeInput, b.weights[0], (long long)2 * inter * hidden, (long long)inter * hidden,
+                              w.moeActivations, w.moeOffsets, int(experts), int(inter), int(hidden), 0, 1};
+  expertsOnWgmma(env, choice, args, entries);
+  args = {w.moeActivations, b.weights[1], (long long)hidden * inter, 0, w.moeOutputs, w.moeOffsets, int(experts),
+          int(hidden), int(inter), 0, 0};
+  expertsOnWgmma(env, choice, args, entries);
+}
+
 // Tokens an expert block stages per pass over its weights (k wide): at most the
 // step's tokens (an expert takes a token once) and kMoeTokens, within the
 // device's shared memory.
@@ -156,15 +193,19 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const g4k::MoeSortArgs sort{b.in[2],     w.moeOffsets, w.moeSorted,  w.moeSlots,     w.moeSortedTokens,
                               w.moeActive, int(entries), int(experts), int(op.top_k())};
   launch(env.kernels->moeSort, {1}, 1024, unsigned(experts * sizeof(int)), env.stream, sort, env.programmatic);
-  const kernels::KernelFamily family = b.choices.at(rows).family;
-  const bool half = family == kernels::KernelFamily::MoeExpertHalfGemm;
-  const bool byGemm = env.hostSync && (family == kernels::KernelFamily::MoeExpertGemm || half);
-  if (byGemm)
+  const KernelChoice &choice = b.choices.at(rows);
+  const bool half = choice.family == kernels::KernelFamily::MoeExpertHalfGemm;
+  const bool wgmma = choice.family == kernels::KernelFamily::MoeExpertWgmma;
+  const bool byGemm = env.hostSync && (choice.family == kernels::KernelFamily::MoeExpertGemm || half);
+  if (wgmma)
+    runExpertsByWgmma(env, b, rows, choice);
+  else if (byGemm)
     runExpertsByGemm(env, b, rows, half);
   else
     runExpertsByKernels(env, b, rows);
-  // The GEMM path leaves the expert outputs in sorted order, the kernels by entry.
-  const g4k::MoeCombineArgs combine{w.moeOutputs, byGemm ? w.moeSlots : 0, b.in[1], b.out[0], int(rows),
+  // The GEMM and splitWgmma paths leave the expert outputs in sorted order, the kernels by entry.
+  const bool sorted = byGemm || wgmma;
+  const g4k::MoeCombineArgs combine{w.moeOutputs, sorted ? w.moeSlots : 0, b.in[1], b.out[0], int(rows),
                                     int(hidden),  int(op.top_k())};
   launch(env.kernels->moeCombine, {blocksFor(uint64_t(rows) * hidden, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
          env.stream, combine, env.programmatic);

@@ -371,7 +371,9 @@ struct MoeCase {
 
 class MoeTest : public ::testing::TestWithParam<MoeCase> {};
 
-// 300 tokens take the per-expert GEMM path (TileOptions::moeGemmEntries), fewer the expert kernels.
+// 300 tokens take the expert GEMMs (TileOptions::moeGemmEntries: on sm_90a
+// splitWgmma's tiles, unless the sizes are not multiples of 8; per-expert
+// cuBLASLt GEMMs elsewhere), fewer the expert kernels.
 TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
   const MoeCase c = GetParam();
   OpHarness h(c.plan, 512);
@@ -431,7 +433,8 @@ TEST_P(MoeTest, RouterAndExpertsMatchCpu) {
     e.inWidth = {c.hidden, c.topK, c.topK};
     e.out = {h.poisoned(refOut.size())};
     e.weights = {dGateUp, dDown};
-    e.choices = rt::cuda::KernelChoices(kernels::moeExpertChoices(c.topK, {}), *h.env().kernels);
+    e.choices = rt::cuda::KernelChoices(
+        kernels::moeExpertChoices(c.topK, {c.experts, c.hidden, c.inter}, h.tileOptions()), *h.env().kernels);
     rt::cuda::runMoeExperts(h.env(), e, tokens);
     EXPECT_LE(relativeL2(h.download(e.out[0], refOut.size()), refOut), kFp32Tolerance) << tokens << " tokens";
   }

@@ -17,14 +17,17 @@ namespace {
 
 constexpr double kFp32Tolerance = 1e-5; // as KernelTest: the inputs carry ~16 bits (bf16 hi + lo), fp32 sums
 
-// The expert paths: the kernels (every step below 2^30 entries) and the f16 GEMMs (every step).
+// The expert paths: the kernels (every step below 2^30 entries), splitWgmma's
+// tiles (every step; sm_90a) and the f16 GEMMs (every step).
 struct ExpertsPath {
   const char *name;
   kernels::TileOptions options;
   double tolerance;
 };
-const ExpertsPath kPaths[] = {{"kernels", {.moeGemmEntries = 1u << 30, .halfGemmMinRows = 0}, kFp32Tolerance},
-                              {"f16 GEMMs", {.halfGemmMinRows = 1}, kHalfGemmTolerance}};
+const ExpertsPath kPaths[] = {
+    {"kernels", {.moeGemmEntries = 1u << 30, .halfGemmMinRows = 0}, kFp32Tolerance},
+    {"splitWgmma tiles", {.moeGemmEntries = 1, .wgmma = true, .halfGemmMinRows = 0}, kFp32Tolerance},
+    {"f16 GEMMs", {.halfGemmMinRows = 1}, kHalfGemmTolerance}};
 
 struct ExpertsCase {
   uint32_t experts, topK, hidden, inter;
@@ -72,7 +75,9 @@ TEST_P(MoeExpertsTest, PathsMatchCpu) {
     b.weights = {dGateUp, dDown};
     b.weightExponents = {gateUpExponent, downExponent};
     for (const ExpertsPath &path : kPaths) {
-      b.choices = rt::cuda::KernelChoices(kernels::moeExpertChoices(c.topK, path.options), *h.env().kernels);
+      b.choices =
+          rt::cuda::KernelChoices(kernels::moeExpertChoices(c.topK, {c.experts, c.hidden, c.inter}, path.options),
+                                  *h.env().kernels);
       std::vector<float> runs[2];
       for (std::vector<float> &out : runs) {
         b.out = {h.poisoned(ref.size())};

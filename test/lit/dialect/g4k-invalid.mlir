@@ -5,7 +5,7 @@ func.func @family_unknown(%x: tensor<?x64xf32>, %w: tensor<128x64xbf16>) -> tens
   %y = g4k.dispatch "sm_90a"(%x, %w) : (tensor<?x64xf32>, tensor<128x64xbf16>) -> tensor<?x128xf32> {
   ^bb0(%a: tensor<?x64xf32>, %b: tensor<128x64xbf16>):
     %r = g4.linear %a, %b : tensor<?x64xf32>, tensor<128x64xbf16> -> tensor<?x128xf32>
-    // expected-error @+1 {{unknown kernel family "cutlass" (known: gemv, cublaslt_split_stacked, cublaslt_split, attention, moe_experts, moe_experts_cublaslt, split_mma, attention_mma, attention_mma_decode, split_wgmma, cublaslt_f16, moe_experts_cublaslt_f16)}}
+    // expected-error @+1 {{unknown kernel family "cutlass" (known: gemv, cublaslt_split_stacked, cublaslt_split, attention, moe_experts, moe_experts_cublaslt, split_mma, attention_mma, attention_mma_decode, split_wgmma, cublaslt_f16, moe_experts_cublaslt_f16, moe_experts_wgmma)}}
     g4k.launch "cutlass" "cutlass::gemm" rows 1 and above
     g4k.yield %r : tensor<?x128xf32>
   }

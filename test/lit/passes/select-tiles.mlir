@@ -213,20 +213,21 @@ module @wide_group {
 
 // MoE: the router's logits projection takes the projection choices; the
 // experts run as kernels below 512 (token, expert) entries (64 tokens at
-// top-8) and as per-expert cuBLASLt GEMMs from there, on f16 copies from
-// half-gemm-min-rows (512) rows on, in any regime (20: from 20 rows).
+// top-8) and from there all in splitWgmma's tiles (sm_90a, whatever
+// half-gemm-min-rows says).
 
 // CHECK-LABEL: module @moe
 // CHECK: g4.moe_router {{.*}}kernel = "g4k::gemv<1, g4k::PlainEpilogue>"
 // CHECK: g4.moe_experts {{.*}}g4k.tiles = [
 // CHECK-SAME: {family = "moe_experts", kernel = "g4k::moeGateUp", max_rows = 63 : i64, min_rows = 1 : i64},
-// CHECK-SAME: {family = "moe_experts_cublaslt", kernel = "cublasLt", max_rows = 511 : i64, min_rows = 64 : i64},
-// CHECK-SAME: {family = "moe_experts_cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
-// HALF0-LABEL: module @moe
-// HALF0: g4.moe_experts {{.*}}{family = "moe_experts_cublaslt", kernel = "cublasLt", min_rows = 64 : i64}]
+// CHECK-SAME: {family = "moe_experts_wgmma", kernel = "g4k::moeSplitWgmma<g4k::GeluTanhGateEpilogue>", min_rows = 64 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64}]
+// Without wgmma (sm_80), per-expert cuBLASLt GEMMs instead of splitWgmma's
+// tiles, on f16 copies from half-gemm-min-rows (512; 20: from 20 rows).
+// SM80-LABEL: module @moe
+// SM80: g4.moe_experts {{.*}}{family = "moe_experts_cublaslt", kernel = "cublasLt", max_rows = 511 : i64, min_rows = 64 : i64},
+// SM80-SAME: {family = "moe_experts_cublaslt_f16", kernel = "cublasLt", min_rows = 512 : i64}]
 // HALF20-LABEL: module @moe
-// HALF20: g4.moe_experts {{.*}}{family = "moe_experts", kernel = "g4k::moeGateUp", max_rows = 19 : i64, min_rows = 1 : i64},
-// HALF20-SAME: {family = "moe_experts_cublaslt_f16", kernel = "cublasLt", min_rows = 20 : i64}]
+// HALF20: g4.moe_experts {{.*}}{family = "moe_experts_wgmma", kernel = "g4k::moeSplitWgmma<g4k::GeluTanhGateEpilogue>", min_rows = 64 : i64, shared_bytes = 99328 : i64, tile_tokens = 64 : i64}]
 module @moe {
   func.func @forward(%x: tensor<?x64xf32>, %proj: tensor<16x64xbf16>, %scale: tensor<64xbf16>,
                      %pes: tensor<16xbf16>, %gate_up: tensor<16x64x64xbf16>,
