@@ -45,7 +45,8 @@ TEST(MoePerf, DISABLED_ExpertsThroughput) {
   const CUdeviceptr gateUp = randomBf16(keep, size_t(kExperts) * 2 * kInter * kHidden, rng);
   const CUdeviceptr down = randomBf16(keep, size_t(kExperts) * kHidden * kInter, rng);
   const double expertBytes = 3.0 * kInter * kHidden * 2;
-  // Path 0: the expert kernels at every size; path 1: the plan's default choices (sm_90a: moeSplitWgmma from 64 tokens).
+  // Path 0: the expert kernels at every size; path 1: the plan's default
+  // choices (sm_90a: moeSplitWgmma from 64 tokens).
   const rt::cuda::KernelChoices paths[2] = {
       {kernels::moeExpertChoices(kTopK, {kExperts, kHidden, kInter}, {.moeGemmEntries = 1u << 30}), *h.env().kernels},
       {kernels::moeExpertChoices(kTopK, {kExperts, kHidden, kInter}, h.tileOptions()), *h.env().kernels}};
@@ -103,7 +104,8 @@ TEST(MoePerf, DISABLED_MoeLongSteps) {
   fbb.Finish(plan::CreateInstructionDirect(fbb, plan::Op::MoeExperts,
                                            plan::CreateMoeExperts(fbb, kExperts, kTopK, kInter).Union(), &ins, &outs));
   std::vector<rt::cuda::DeviceBuffer> keep;
-  const size_t gateUpElements = size_t(kExperts) * 2 * kInter * kHidden, downElements = size_t(kExperts) * kHidden * kInter;
+  const size_t gateUpElements = size_t(kExperts) * 2 * kInter * kHidden,
+               downElements = size_t(kExperts) * kHidden * kInter;
   const CUdeviceptr gateUp = randomBf16(keep, gateUpElements, rng), down = randomBf16(keep, downElements, rng);
   const kernels::MoeShape shape{kExperts, kHidden, kInter};
   const rt::cuda::KernelChoices paths[3] = {
@@ -111,8 +113,8 @@ TEST(MoePerf, DISABLED_MoeLongSteps) {
        *h.env().kernels},
       {kernels::moeExpertChoices(kTopK, shape, {.moeGemmEntries = 1, .halfGemmMinRows = 0}), *h.env().kernels},
       {kernels::moeExpertChoices(kTopK, shape, {.halfGemmMinRows = 1}), *h.env().kernels}};
-  std::printf("%6s %14s %14s %14s %10s %10s %10s\n", "tokens", "us wgmma", "us split GEMMs", "us f16 GEMMs",
-              "TF wgmma", "TF split", "TF f16");
+  std::printf("%6s %14s %14s %14s %10s %10s %10s\n", "tokens", "us wgmma", "us split GEMMs", "us f16 GEMMs", "TF wgmma",
+              "TF split", "TF f16");
   for (uint32_t tokens : {64u, 256u, 1000u, 4000u, 8192u}) {
     std::vector<int32_t> routes;
     for (uint32_t t = 0; t < tokens; ++t) {
