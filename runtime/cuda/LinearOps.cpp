@@ -124,9 +124,7 @@ void runSplitMma(const OpEnv &env, const LinearOperands &op, uint32_t rows, cons
          args, env.programmatic);
 }
 
-// splitWgmma over row tiles x K splits x token tiles: the most K splits (one
-// cluster, summed in distributed shared memory) whose clusters the device
-// still runs at once (a second wave of a few clusters would double the time).
+// splitWgmma over row tiles x K splits (splitWgmmaSplits) x token tiles.
 // `args` without its tiles and splits; GatedLinear's blocks take 64 outputs.
 void runSplitWgmma(const OpEnv &env, g4k::SplitWgmmaArgs args, uint32_t rows, bool gated, const KernelChoice &choice) {
   const uint32_t outRows = g4k::kSplitMmaRows / (gated ? 2 : 1);
@@ -136,15 +134,10 @@ void runSplitWgmma(const OpEnv &env, g4k::SplitWgmmaArgs args, uint32_t rows, bo
     args.tileEnd[s] = int(tiles);
   }
   const uint32_t tokenTiles = (rows + g4k::kSplitWgmmaTokens - 1) / g4k::kSplitWgmmaTokens;
-  const uint32_t chunks = (uint32_t(args.in) + g4k::kSplitMmaChunk - 1) / g4k::kSplitMmaChunk;
-  uint32_t wanted = 1;
-  for (uint32_t s = 2; s <= std::min<uint32_t>(g4k::kSplitWgmmaMaxSplits, chunks); ++s)
-    if (uint64_t(tiles) * tokenTiles <= choice.clusterCapacity[s])
-      wanted = s;
-  const uint32_t perSplit = (chunks + wanted - 1) / wanted, splits = (chunks + perSplit - 1) / perSplit;
-  args.chunksPerSplit = int(perSplit);
-  launch(choice.function, {tiles, splits, tokenTiles}, g4k::kSplitWgmmaThreads, choice.sharedBytes, env.stream, args,
-         env.programmatic, splits);
+  const SplitWgmmaSplits k = splitWgmmaSplits(choice, uint64_t(tiles) * tokenTiles, uint32_t(args.in));
+  args.chunksPerSplit = int(k.chunksPerSplit);
+  launch(choice.function, {tiles, k.splits, tokenTiles}, g4k::kSplitWgmmaThreads, choice.sharedBytes, env.stream, args,
+         env.programmatic, k.splits);
 }
 
 // The GEMV variant of the plan's choice over every output row of `args`;
@@ -156,6 +149,16 @@ void runGemv(const OpEnv &env, const g4k::GemvArgs &args, uint32_t rows, const K
 }
 
 } // namespace
+
+SplitWgmmaSplits splitWgmmaSplits(const KernelChoice &choice, uint64_t blocks, uint32_t in) {
+  const uint32_t chunks = (in + g4k::kSplitMmaChunk - 1) / g4k::kSplitMmaChunk;
+  uint32_t wanted = 1;
+  for (uint32_t s = 2; s <= std::min<uint32_t>(g4k::kSplitWgmmaMaxSplits, chunks); ++s)
+    if (blocks <= choice.clusterCapacity[s])
+      wanted = s;
+  const uint32_t perSplit = (chunks + wanted - 1) / wanted;
+  return {(chunks + perSplit - 1) / perSplit, perSplit};
+}
 
 void inputToHalf(const OpEnv &env, CUdeviceptr x, uint32_t rows, uint32_t in) {
   const OpWorkspace &w = env.workspace;

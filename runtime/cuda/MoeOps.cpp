@@ -119,16 +119,11 @@ void expertsOnWgmma(const OpEnv &env, const KernelChoice &choice, g4k::MoeSplitW
   const uint32_t outRows = g4k::kSplitMmaRows / (args.gated ? 2 : 1);
   const uint32_t rowTiles = (uint32_t(args.out) + outRows - 1) / outRows;
   const uint32_t tokenTiles = entries / g4k::kSplitWgmmaTokens + std::min<uint32_t>(uint32_t(args.experts), entries);
-  const uint32_t chunks = (uint32_t(args.in) + g4k::kSplitMmaChunk - 1) / g4k::kSplitMmaChunk;
   const uint32_t usedTiles = (entries + g4k::kSplitWgmmaTokens - 1) / g4k::kSplitWgmmaTokens; // typical, not the bound
-  uint32_t wanted = 1;
-  for (uint32_t s = 2; s <= std::min<uint32_t>(g4k::kSplitWgmmaMaxSplits, chunks); ++s)
-    if (uint64_t(rowTiles) * usedTiles <= choice.clusterCapacity[s])
-      wanted = s;
-  const uint32_t perSplit = (chunks + wanted - 1) / wanted, splits = (chunks + perSplit - 1) / perSplit;
-  args.chunksPerSplit = int(perSplit);
-  launch(choice.function, {rowTiles, splits, tokenTiles}, g4k::kSplitWgmmaThreads, choice.sharedBytes, env.stream,
-         args, env.programmatic, splits);
+  const SplitWgmmaSplits k = splitWgmmaSplits(choice, uint64_t(rowTiles) * usedTiles, uint32_t(args.in));
+  args.chunksPerSplit = int(k.chunksPerSplit);
+  launch(choice.function, {rowTiles, k.splits, tokenTiles}, g4k::kSplitWgmmaThreads, choice.sharedBytes, env.stream,
+         args, env.programmatic, k.splits);
 }
 
 // Gate/up with the gating, then down, over the tokens gathered in expert order.

@@ -117,6 +117,14 @@ struct LinearOperands {
   CUdeviceptr wExponent = 0, w2Exponent = 0; // CudaWeights::halfExponent of w and w2 (the f16 GEMM)
 };
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows);
+// splitWgmma's (and moeSplitWgmma's) K splits over `in` for `blocks` blocks
+// (row tiles x token tiles): the most whose clusters (summed in distributed
+// shared memory) the device still runs at once; a second wave of a few
+// clusters would double the time.
+struct SplitWgmmaSplits {
+  uint32_t splits, chunksPerSplit;
+};
+SplitWgmmaSplits splitWgmmaSplits(const KernelChoice &choice, uint64_t blocks, uint32_t in);
 // The f16 GEMM's operands (device/HalfOperands.cuh). inputToHalf: x [rows, in]
 // into workspace.halfInput as f16 scaled by 2^e_x, max |x| (which gives e_x)
 // into halfScalars[0]. halfProduct: y [rows, out] = x @ w^T from x16, rows of
