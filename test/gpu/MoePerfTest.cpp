@@ -32,15 +32,36 @@ CUdeviceptr randomBf16(std::vector<rt::cuda::DeviceBuffer> &keep, size_t n, std:
   return p;
 }
 
+// A MoeExperts instruction (inputs 0-2, output 3), built in fbb.
+const plan::Instruction *expertsInstruction(flatbuffers::FlatBufferBuilder &fbb, uint32_t experts, uint32_t topK,
+                                            uint32_t inter) {
+  const std::vector<uint32_t> ins = {0, 1, 2}, outs = {3};
+  fbb.Finish(plan::CreateInstructionDirect(fbb, plan::Op::MoeExperts,
+                                           plan::CreateMoeExperts(fbb, experts, topK, inter).Union(), &ins, &outs));
+  return flatbuffers::GetRoot<plan::Instruction>(fbb.GetBufferPointer());
+}
+
+// Each token's topK distinct experts, uniformly at random, added to `chosen`.
+std::vector<int32_t> randomRoutes(uint32_t tokens, uint32_t experts, uint32_t topK, std::mt19937 &rng,
+                                  std::set<int32_t> &chosen) {
+  std::vector<int32_t> routes;
+  for (uint32_t t = 0; t < tokens; ++t) {
+    std::vector<int32_t> order(experts);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    routes.insert(routes.end(), order.begin(), order.begin() + topK);
+    chosen.insert(order.begin(), order.begin() + topK);
+  }
+  return routes;
+}
+
 TEST(MoePerf, DISABLED_ExpertsThroughput) {
   constexpr uint32_t kExperts = 128, kTopK = 8, kHidden = 2816, kInter = 704, kMaxTokens = 64, kRoutings = 16;
   OpHarness h("gemma-4-26B-A4B-it", kMaxTokens);
   h.env().programmatic = h.device().properties().major >= 9; // as the runtime launches
   std::mt19937 rng(11);
   flatbuffers::FlatBufferBuilder fbb;
-  const std::vector<uint32_t> ins = {0, 1, 2}, outs = {3};
-  fbb.Finish(plan::CreateInstructionDirect(fbb, plan::Op::MoeExperts,
-                                           plan::CreateMoeExperts(fbb, kExperts, kTopK, kInter).Union(), &ins, &outs));
+  const plan::Instruction *inst = expertsInstruction(fbb, kExperts, kTopK, kInter);
   std::vector<rt::cuda::DeviceBuffer> keep;
   const CUdeviceptr gateUp = randomBf16(keep, size_t(kExperts) * 2 * kInter * kHidden, rng);
   const CUdeviceptr down = randomBf16(keep, size_t(kExperts) * kHidden * kInter, rng);
@@ -57,20 +78,12 @@ TEST(MoePerf, DISABLED_ExpertsThroughput) {
     std::vector<CUdeviceptr> ids;
     double distinct = 0;
     for (uint32_t r = 0; r < kRoutings; ++r) {
-      std::vector<int32_t> routes;
       std::set<int32_t> chosen;
-      for (uint32_t t = 0; t < tokens; ++t) {
-        std::vector<int32_t> order(kExperts);
-        std::iota(order.begin(), order.end(), 0);
-        std::shuffle(order.begin(), order.end(), rng);
-        routes.insert(routes.end(), order.begin(), order.begin() + kTopK);
-        chosen.insert(order.begin(), order.begin() + kTopK);
-      }
-      ids.push_back(h.uploadInts(routes));
+      ids.push_back(h.uploadInts(randomRoutes(tokens, kExperts, kTopK, rng, chosen)));
       distinct += double(chosen.size()) / kRoutings;
     }
     rt::cuda::BoundInstruction b;
-    b.inst = flatbuffers::GetRoot<plan::Instruction>(fbb.GetBufferPointer());
+    b.inst = inst;
     b.in = {h.upload(randomValues(size_t(tokens) * kHidden, rng)), h.upload(randomValues(size_t(tokens) * kTopK, rng)),
             0};
     b.inWidth = {kHidden, kTopK, kTopK};
@@ -100,9 +113,7 @@ TEST(MoePerf, DISABLED_MoeLongSteps) {
   h.env().programmatic = h.device().properties().major >= 9;
   std::mt19937 rng(13);
   flatbuffers::FlatBufferBuilder fbb;
-  const std::vector<uint32_t> ins = {0, 1, 2}, outs = {3};
-  fbb.Finish(plan::CreateInstructionDirect(fbb, plan::Op::MoeExperts,
-                                           plan::CreateMoeExperts(fbb, kExperts, kTopK, kInter).Union(), &ins, &outs));
+  const plan::Instruction *inst = expertsInstruction(fbb, kExperts, kTopK, kInter);
   std::vector<rt::cuda::DeviceBuffer> keep;
   const size_t gateUpElements = size_t(kExperts) * 2 * kInter * kHidden,
                downElements = size_t(kExperts) * kHidden * kInter;
@@ -116,15 +127,10 @@ TEST(MoePerf, DISABLED_MoeLongSteps) {
   std::printf("%6s %14s %14s %14s %10s %10s %10s\n", "tokens", "us wgmma", "us split GEMMs", "us f16 GEMMs", "TF wgmma",
               "TF split", "TF f16");
   for (uint32_t tokens : {64u, 256u, 1000u, 4000u, 8192u}) {
-    std::vector<int32_t> routes;
-    for (uint32_t t = 0; t < tokens; ++t) {
-      std::vector<int32_t> order(kExperts);
-      std::iota(order.begin(), order.end(), 0);
-      std::shuffle(order.begin(), order.end(), rng);
-      routes.insert(routes.end(), order.begin(), order.begin() + kTopK);
-    }
+    std::set<int32_t> chosen;
+    const std::vector<int32_t> routes = randomRoutes(tokens, kExperts, kTopK, rng, chosen);
     rt::cuda::BoundInstruction b;
-    b.inst = flatbuffers::GetRoot<plan::Instruction>(fbb.GetBufferPointer());
+    b.inst = inst;
     b.in = {h.upload(randomValues(size_t(tokens) * kHidden, rng)), h.upload(randomValues(size_t(tokens) * kTopK, rng)),
             h.uploadInts(routes)};
     b.inWidth = {kHidden, kTopK, kTopK};
