@@ -3,8 +3,8 @@
 // grouped by expert: sort the (token, k) entries, gate/up with gelu, down,
 // and the weighted sum over k in order. Decode-sized steps use the expert
 // kernels (capturable in graphs); longer steps on sm_90a all experts in
-// splitWgmma's tiles (capturable too), elsewhere and in long prefills
-// per-expert cuBLASLt GEMMs (on split or f16 inputs), as the plan's kernel
+// splitWgmma's tiles (capturable too), elsewhere per-expert cuBLASLt GEMMs
+// (on split inputs, on f16 copies in long prefills), as the plan's kernel
 // choice for the step's rows says.
 #include "KernelArgs.h"
 #include "KernelNames.h"
