@@ -62,7 +62,8 @@ int main(int argc, char **argv) {
                    "With --arch: projections (not LmHead) of at least this many rows run one f16 cuBLASLt GEMM on "
                    "f16 copies of input and weights, each scaled by a power of two, instead of the kernels and "
                    "GEMMs that split the fp32 input into bf16 hi + lo (twice the tensor-core work; the default "
-                   "keeps the f16 rounding of the input to long prefills; 0: never)")
+                   "keeps the f16 rounding of the input to long prefills; 0: never); off sm_90a the MoE experts' "
+                   "per-expert GEMMs likewise")
       ->check(CLI::Range(0u, 1u << 20))
       ->capture_default_str();
   compile
