@@ -105,19 +105,20 @@ struct CudaBackend::Sizes {
     moeActivations = rows * inter * 4;
     moeOutputs = rows * hidden * 4;
     const bool moeHalf = largestRowsServed(program, KernelFamily::MoeExpertHalfGemm, uint32_t(tokens)) > 0;
-    const bool moeGemm = moeHalf || largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0;
+    const bool moeSplitGemm = largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0;
+    const bool moeGemm = moeHalf || moeSplitGemm;
     if (moeGemm || largestRowsServed(program, KernelFamily::MoeExpertWgmma, uint32_t(tokens)) > 0)
       moeInput = rows * hidden * 4; // the tokens gathered in expert order
     if (moeGemm)
       moeGateUp = rows * 2 * inter * 4;
-    if (largestRowsServed(program, KernelFamily::MoeExpertGemm, uint32_t(tokens)) > 0)
+    if (moeSplitGemm)
       moeSplit = 2 * rows * std::max(hidden, inter) * 2;
     if (moeHalf) { // the f16 copies of the gathered tokens (or activations) and of one expert's weights
       halfInput = std::max(halfInput, rows * std::max(hidden, inter) * 2);
       halfWeights = std::max(halfWeights, 2 * inter * hidden * 2);
     }
     if (halfWeights)
-      halfScalars = 3 * 4;
+      halfScalars = kHalfScalarsBytes;
   }
 
   uint64_t workspace() const {
@@ -181,8 +182,8 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
   w.halfInput = take(sizes.halfInput);
   w.halfWeights = take(sizes.halfWeights);
   w.halfScalars = take(sizes.halfScalars);
-  if (sizes.halfScalars) // beta
-    G4_CUDA_CALL(driver(), cuMemsetD32Async, w.halfScalars + 8, 0u, 1, env_.stream);
+  if (sizes.halfScalars)
+    G4_CUDA_CALL(driver(), cuMemsetD32Async, halfZero(w), 0u, 1, env_.stream);
   w.splitMmaPartial = take(sizes.splitMmaPartialFloats * 4);
   w.splitMmaPartialFloats = sizes.splitMmaPartialFloats;
   w.splitMmaCounters = take(sizes.splitMmaCounters * 4);

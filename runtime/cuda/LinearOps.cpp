@@ -163,11 +163,11 @@ SplitWgmmaSplits splitWgmmaSplits(const KernelChoice &choice, uint64_t blocks, u
 void inputToHalf(const OpEnv &env, CUdeviceptr x, uint32_t rows, uint32_t in) {
   const OpWorkspace &w = env.workspace;
   const uint64_t n = uint64_t(rows) * in;
-  G4_CUDA_CALL(driver(), cuMemsetD32Async, w.halfScalars, 0u, 1, env.stream);
+  G4_CUDA_CALL(driver(), cuMemsetD32Async, halfAmax(w), 0u, 1, env.stream);
   launch(env.kernels->absMaxFloat, {blocksFor(n, g4k::kBlockThreads, 1024)}, g4k::kBlockThreads, 0, env.stream,
-         g4k::AbsMaxArgs{x, (long long)n, w.halfScalars}, env.programmatic);
+         g4k::AbsMaxArgs{x, (long long)n, halfAmax(w)}, env.programmatic);
   launch(env.kernels->activationsToHalf, {blocksFor(n / 2 + 1, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
-         env.stream, g4k::ActivationsToHalfArgs{x, w.halfInput, (long long)n, w.halfScalars}, env.programmatic);
+         env.stream, g4k::ActivationsToHalfArgs{x, w.halfInput, (long long)n, halfAmax(w)}, env.programmatic);
 }
 
 void halfProduct(const OpEnv &env, CUdeviceptr x16, CUdeviceptr w, CUdeviceptr exponent, CUdeviceptr y, uint32_t rows,
@@ -176,11 +176,11 @@ void halfProduct(const OpEnv &env, CUdeviceptr x16, CUdeviceptr w, CUdeviceptr e
     throw Error("the f16 GEMM needs the weight's exponent (CudaWeights::halfExponent)");
   const OpWorkspace &ws = env.workspace;
   const uint64_t n = uint64_t(out) * in;
-  const CUdeviceptr alpha = ws.halfScalars + 4, zero = ws.halfScalars + 8;
+  const CUdeviceptr alpha = halfAlpha(ws);
   launch(env.kernels->weightsToHalf, {blocksFor(n / 4 + 1, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
-         env.stream, g4k::WeightsToHalfArgs{w, ws.halfWeights, (long long)n, exponent, ws.halfScalars, alpha},
+         env.stream, g4k::WeightsToHalfArgs{w, ws.halfWeights, (long long)n, exponent, halfAmax(ws), alpha},
          env.programmatic);
-  env.gemm->runHalf(x16, ws.halfWeights, y, int(rows), int(in), int(out), alpha, zero, env.stream);
+  env.gemm->runHalf(x16, ws.halfWeights, y, int(rows), int(in), int(out), alpha, halfZero(ws), env.stream);
 }
 
 void runLinear(const OpEnv &env, const LinearOperands &op, uint32_t rows) {

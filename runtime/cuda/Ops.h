@@ -26,7 +26,7 @@ struct OpWorkspace {
   CUdeviceptr stacked = 0;         // [2 x the plan's stacked-GEMM rows, widest Linear output] fp32
   CUdeviceptr halfInput = 0;       // [maxTokens, widest Linear input] f16: the f16 GEMM's input
   CUdeviceptr halfWeights = 0;     // the largest weight an f16 GEMM takes, as f16
-  CUdeviceptr halfScalars = 0;     // the f16 GEMM's input max |x| (float bits), alpha, 0.0f (its beta)
+  CUdeviceptr halfScalars = 0;     // kHalfScalarsBytes: the f16 GEMM's scalars (below)
   CUdeviceptr splitMmaPartial = 0; // splitMma's K-split partial tiles
   size_t splitMmaPartialFloats = 0;
   CUdeviceptr splitMmaCounters = 0; // splitMma's arrivals per row tile, zeroed once (the kernel resets them)
@@ -50,6 +50,13 @@ struct OpWorkspace {
   int32_t *moeOffsetsHost = nullptr; // [experts + 1], page-locked
   CUdeviceptr gatherStaging = 0;     // collectives->stagingFloats(rows, width) for the plan's AllGathers
 };
+
+// The f16 GEMM's scalars in OpWorkspace::halfScalars: its input's max |x|
+// (float bits), its alpha, and 0.0f (its beta, set once).
+inline constexpr uint64_t kHalfScalarsBytes = 12;
+inline CUdeviceptr halfAmax(const OpWorkspace &w) { return w.halfScalars; }
+inline CUdeviceptr halfAlpha(const OpWorkspace &w) { return w.halfScalars + 4; }
+inline CUdeviceptr halfZero(const OpWorkspace &w) { return w.halfScalars + 8; }
 
 struct OpEnv {
   CUstream stream = nullptr;
@@ -127,7 +134,7 @@ struct SplitWgmmaSplits {
 SplitWgmmaSplits splitWgmmaSplits(const KernelChoice &choice, uint64_t blocks, uint32_t in);
 // The f16 GEMM's operands (device/HalfOperands.cuh). inputToHalf: x [rows, in]
 // into workspace.halfInput as f16 scaled by 2^e_x, max |x| (which gives e_x)
-// into halfScalars[0]. halfProduct: y [rows, out] = x @ w^T from x16, rows of
+// into halfAmax. halfProduct: y [rows, out] = x @ w^T from x16, rows of
 // inputToHalf's output: w into workspace.halfWeights as f16 scaled by 2^e_w
 // (e_w at `exponent`), then one f16 GEMM whose alpha 2^-(e_x + e_w) unscales.
 void inputToHalf(const OpEnv &env, CUdeviceptr x, uint32_t rows, uint32_t in);

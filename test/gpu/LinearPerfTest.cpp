@@ -159,10 +159,10 @@ TEST(LinearPerf, DISABLED_PrefillGemm) {
   };
   const CUdeviceptr x = h.upload(randomValues(size_t(kMaxRows) * 10240, rng));
   const CUdeviceptr y = h.poisoned(size_t(kMaxRows) * 10752);
-  for (const Shape s : {Shape{"E4B q_proj", 2560, 2048}, Shape{"E4B o_proj", 2048, 2560},
-                        Shape{"E4B gate_proj", 2560, 10240}, Shape{"E4B down_proj", 10240, 2560},
-                        Shape{"E4B PLE up", 256, 2560}, Shape{"E4B PLE proj", 2560, 10752},
-                        Shape{"26B q_proj", 2816, 4096}, Shape{"26B o_proj", 4096, 2816}}) {
+  for (const Shape s :
+       {Shape{"E4B q_proj", 2560, 2048}, Shape{"E4B o_proj", 2048, 2560}, Shape{"E4B gate_proj", 2560, 10240},
+        Shape{"E4B down_proj", 10240, 2560}, Shape{"E4B PLE up", 256, 2560}, Shape{"E4B PLE proj", 2560, 10752},
+        Shape{"26B q_proj", 2816, 4096}, Shape{"26B o_proj", 4096, 2816}}) {
     const CUdeviceptr w = h.uploadBf16(randomValues(size_t(s.in) * s.out, rng, 0.05f));
     const CUdeviceptr exponent = h.halfExponent(w, size_t(s.in) * s.out);
     const rt::cuda::KernelChoices paths[2] = {
@@ -177,8 +177,8 @@ TEST(LinearPerf, DISABLED_PrefillGemm) {
       // The last call left both f16 copies and alpha in the workspace.
       const rt::cuda::OpWorkspace &ws = h.env().workspace;
       const double gemm = h.medianMicroseconds(kRuns, [&](int) {
-        h.env().gemm->runHalf(ws.halfInput, ws.halfWeights, y, int(rows), int(s.in), int(s.out), ws.halfScalars + 4,
-                              ws.halfScalars + 8, h.env().stream);
+        h.env().gemm->runHalf(ws.halfInput, ws.halfWeights, y, int(rows), int(s.in), int(s.out),
+                              rt::cuda::halfAlpha(ws), rt::cuda::halfZero(ws), h.env().stream);
       });
       const double flops = 2.0 * rows * s.in * s.out;
       std::printf("%-18s %6u %12.1f %12.1f %14.1f %10.1f %10.1f %12.1f\n", s.what, rows, us[0], us[1], gemm,

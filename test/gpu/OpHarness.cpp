@@ -29,8 +29,8 @@ OpHarness::OpHarness(const std::string &planName, uint32_t maxTokens)
   w.stacked = scratch(2 * kernels::TileOptions{}.stackedMaxRows * 262144 * 4); // up to a vocabulary of outputs
   w.halfInput = scratch((maxTokens * kTopK + rt::cuda::kMoeGemmSlack) * kWidest * 2); // MoE entries' rows
   w.halfWeights = scratch(kWidest * kWidest * 2);
-  w.halfScalars = scratch(3 * 4);
-  G4_CUDA_CALL(rt::cuda::driver(), cuMemsetD32Async, w.halfScalars + 8, 0u, 1, env_.stream); // the GEMM's beta
+  w.halfScalars = scratch(rt::cuda::kHalfScalarsBytes);
+  G4_CUDA_CALL(rt::cuda::driver(), cuMemsetD32Async, rt::cuda::halfZero(w), 0u, 1, env_.stream);
   w.splitMmaPartialFloats = g4k::splitMmaPartialFloats(device_.properties().multiprocessors);
   w.splitMmaPartial = scratch(w.splitMmaPartialFloats * 4);
   w.splitMmaCounterCount = uint32_t(g4k::splitMmaCounters(device_.properties().multiprocessors));
