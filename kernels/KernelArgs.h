@@ -124,6 +124,8 @@ G4K_SHARED_FN unsigned moeExpertSharedBytes(int tokens, int k) { return unsigned
 
 // ---------------------------------------------------------------- arguments
 
+// y[t] = table[ids[t] - first] * scale. A vocabulary-sharded rank's table
+// holds rows [first, first + rows) of the vocab; other ids give zero rows.
 struct EmbedArgs {
   G4K_PTR(const int) ids;    // [tokens]
   G4K_PTR(const bf16) table; // [rows, width]
@@ -132,6 +134,8 @@ struct EmbedArgs {
   int rows;
   int width;
   float scale;
+  int first; // the id of the table's row 0
+  int vocab; // ids in [0, vocab) are valid
 };
 
 // y = epilogue(x @ w^T, x @ w2^T) for a few tokens; x [tokens, in] fp32,
@@ -406,6 +410,9 @@ struct MoeRouterArgs {
 // sorted [entries] (entry = token * topK + k), slots [entries] (the inverse:
 // where each entry went), sortedTokens [entries] (the token of each sorted
 // entry), and active [experts + 1]: the experts with entries, then their count.
+// Expert ids are global: this rank holds experts [firstExpert, firstExpert +
+// experts) (an expert-sharded plan); entries of other ranks' experts get slot
+// -1 and sort after offsets[experts], with their tokens, unused.
 struct MoeSortArgs {
   G4K_PTR(const int) routeIds;
   G4K_PTR(int) offsets;
@@ -416,6 +423,7 @@ struct MoeSortArgs {
   int entries;
   int experts;
   int topK;
+  int firstExpert;
 };
 
 // Grid (active expert slots, row blocks): block x serves active[x].
@@ -433,15 +441,17 @@ struct MoeExpertArgs {
   int passTokens; // tokens staged per pass: moeExpertSharedBytes(passTokens, k) bytes of shared memory
 };
 
-// y[t] = sum_k w[t, k] * expertOut[row of entry t * topK + k].
+// y[t] = sum_k w[t, k] * expertOut[row of entry t * topK + k], over the
+// entries of this rank's experts (moeSort's slots not -1).
 struct MoeCombineArgs {
-  G4K_PTR(const float) expertOut;    // [tokens * topK, hidden], by entry, or by sorted slot when slots is set
-  G4K_PTR(const int) slots;          // [tokens * topK] or 0
+  G4K_PTR(const float) expertOut;    // [tokens * topK, hidden], by entry, or by sorted slot when bySlot
+  G4K_PTR(const int) slots;          // [tokens * topK]: moeSort's
   G4K_PTR(const float) routeWeights; // [tokens, topK]
   G4K_PTR(float) y;                  // [tokens, hidden]
   int tokens;
   int hidden;
   int topK;
+  int bySlot;
 };
 
 // act[r] = gelu_tanh(y[r, :inter]) * y[r, inter:] for rows of [rows, 2 * inter].

@@ -28,6 +28,7 @@ __device__ __forceinline__ int warpInclusiveScan(int v) {
 }
 
 // One block of 1024 threads; `offsets` [experts + 1], `sorted` [entries].
+// Other ranks' entries (MoeSortArgs) take the slots after offsets[experts].
 // Within an expert the entries' order may vary from run to run; every result
 // is written per entry, so the output does not.
 __global__ void __launch_bounds__(1024) moeSort(MoeSortArgs a) {
@@ -40,8 +41,13 @@ __global__ void __launch_bounds__(1024) moeSort(MoeSortArgs a) {
   if (threadIdx.x < 2)
     carry[threadIdx.x] = 0;
   __syncthreads();
+  auto localExpert = [&](int i) {
+    const int e = a.routeIds[i] - a.firstExpert;
+    return e >= 0 && e < a.experts ? e : -1;
+  };
   for (int i = threadIdx.x; i < a.entries; i += blockDim.x)
-    atomicAdd(&cursor[a.routeIds[i]], 1);
+    if (const int e = localExpert(i); e >= 0)
+      atomicAdd(&cursor[e], 1);
   __syncthreads();
   // Exclusive prefix sums of the counts (offsets) and of count > 0 (active slots), a block of experts at a time.
   for (int base = 0; base < a.experts; base += blockDim.x) {
@@ -72,10 +78,12 @@ __global__ void __launch_bounds__(1024) moeSort(MoeSortArgs a) {
     a.offsets[a.experts] = carry[0];
     a.active[a.experts] = carry[1];
   }
+  __syncthreads(); // carry[0]: where other ranks' entries go
   for (int i = threadIdx.x; i < a.entries; i += blockDim.x) {
-    const int slot = atomicAdd(&cursor[a.routeIds[i]], 1);
+    const int e = localExpert(i);
+    const int slot = atomicAdd(e >= 0 ? &cursor[e] : &carry[0], 1);
     a.sorted[slot] = i;
-    a.slots[i] = slot;
+    a.slots[i] = e >= 0 ? slot : -1;
     a.sortedTokens[slot] = i / a.topK;
   }
 }
@@ -274,7 +282,9 @@ __global__ void moeCombine(MoeCombineArgs a) {
     float y = 0.0f;
     for (int k = 0; k < a.topK; ++k) {
       const long long entry = t * a.topK + k;
-      y += a.routeWeights[entry] * a.expertOut[(a.slots ? a.slots[entry] : entry) * a.hidden + j];
+      const int slot = a.slots[entry];
+      if (slot >= 0)
+        y += a.routeWeights[entry] * a.expertOut[(a.bySlot ? slot : entry) * a.hidden + j];
     }
     a.y[i] = y;
   }

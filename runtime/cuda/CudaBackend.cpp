@@ -29,6 +29,7 @@ struct CudaBackend::Sizes {
            attentionPartialFloats = 0, halfInput = 0, halfWeights = 0, halfScalars = 0;
   uint64_t routerInput = 0, routerLogits = 0, moeOffsets = 0, moeActive = 0, moeSorted = 0, moeActivations = 0,
            moeOutputs = 0, moeInput = 0, moeGateUp = 0, moeSplit = 0;
+  uint64_t gatherStaging = 0; // the largest AllGather's ranks x rows x width floats
   uint32_t experts = 0;
 
   Sizes(const PlanFile &plan, const CudaBackendOptions &options, const DeviceProperties &device,
@@ -39,7 +40,8 @@ struct CudaBackend::Sizes {
     tail = layout.tailRowElements() * options.maxSequences * 4;
     auto width = [&](uint32_t buffer) { return uint64_t(program.buffers()->Get(buffer)->width()); };
     uint64_t linearIn = 0, linearOut = 0, gatedInter = 0, headDim = 0, topK = 0, inter = 0, hidden = 0;
-    for (const plan::Instruction *inst : *program.instructions()) {
+    for (uint32_t i = 0; i < program.instructions()->size(); ++i) {
+      const plan::Instruction *inst = program.instructions()->Get(i);
       if (servesRows(*inst, kernels::KernelFamily::HalfGemm, uint32_t(tokens)))
         for (uint32_t weight : *inst->weights())
           halfWeights = std::max(halfWeights, elementCount(*plan.plan().weights()->Get(weight)) * 2);
@@ -62,6 +64,11 @@ struct CudaBackend::Sizes {
         for (uint32_t buffer : *inst->outputs())
           linearOut = std::max(linearOut, width(buffer));
         break;
+      case plan::Op::AllGather: {
+        const uint64_t rows = i < layout.boundary() ? tokens : options.maxSequences;
+        gatherStaging = std::max(gatherStaging, uint64_t(plan.plan().tensor_parallel()) * rows * in0 * 4);
+        break;
+      }
       case plan::Op::Attention:
         headDim = std::max<uint64_t>(headDim, inst->op_as_Attention()->head_dim());
         break;
@@ -127,7 +134,7 @@ struct CudaBackend::Sizes {
            alignBytes(splitMmaCounters * 4) + alignBytes(attentionPartialFloats * 4) + alignBytes(routerInput) +
            alignBytes(routerLogits) + alignBytes(moeOffsets) + alignBytes(moeActive) + 3 * alignBytes(moeSorted) +
            alignBytes(moeActivations) + alignBytes(moeOutputs) + alignBytes(moeInput) + alignBytes(moeGateUp) +
-           alignBytes(moeSplit);
+           alignBytes(moeSplit) + alignBytes(gatherStaging);
   }
 };
 
@@ -143,13 +150,20 @@ size_t CudaBackend::workspaceBytes(const PlanFile &plan, const CudaBackendOption
 }
 
 CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const KernelLibrary &library,
-                         const CudaWeights &weights, const KvCache &kv, const CudaBackendOptions &options)
+                         const CudaWeights &weights, const KvCache &kv, const CudaBackendOptions &options,
+                         const DeviceCollectives *collectives)
     : plan_(plan), program_(plan.program("forward")), device_(device), options_(options),
       kernels_(library, plan.plan()), weights_(weights), layout_(program_, externalBuffers(program_)),
       inputs_({options.maxStepTokens, options.maxSequences, pagesPerSequence(plan, options),
                attentionTiling(program_).tileTokens},
               kv.layout()),
       kvStorage_(kv.layout(), {kv.capacity(plan::AttentionKind::Sliding), kv.capacity(plan::AttentionKind::Full)}) {
+  const uint32_t ranks = plan.plan().tensor_parallel();
+  if ((collectives ? collectives->ranks() : 1) != ranks)
+    throw Error("CUDA backend: the plan has " + std::to_string(ranks) + " tensor-parallel rank(s), the collectives " +
+                std::to_string(collectives ? collectives->ranks() : 1));
+  if (collectives && !collectives->capturable())
+    options_.cudaGraphs = false;
   if (options.maxSequences == 0 || options.maxStepTokens < options.maxSequences)
     throw Error("CUDA backend: --max-step-tokens (" + std::to_string(options.maxStepTokens) +
                 ") must be at least --max-sequences (" + std::to_string(options.maxSequences) + "), which is >= 1");
@@ -169,6 +183,9 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
   env_.kv = &kvStorage_;
   env_.hostSync = true;
   env_.programmatic = options.programmaticLaunch && device.properties().major >= 9;
+  env_.collectives = collectives;
+  env_.rank = collectives ? collectives->rank() : 0;
+  env_.ranks = ranks;
   CUdeviceptr next = workspace_.get();
   auto take = [&](uint64_t bytes) {
     const CUdeviceptr p = next;
@@ -204,6 +221,7 @@ CudaBackend::CudaBackend(const PlanFile &plan, const Device &device, const Kerne
   w.moeInput = take(sizes.moeInput);
   w.moeGateUp = take(sizes.moeGateUp);
   w.moeSplit = take(sizes.moeSplit);
+  w.gatherStaging = take(sizes.gatherStaging);
   moeOffsetsHost_ = PinnedBuffer((sizes.experts + 1) * sizeof(int32_t), "MoE expert offsets");
   w.moeOffsetsHost = static_cast<int32_t *>(moeOffsetsHost_.get());
   if (options.profile)

@@ -41,9 +41,10 @@ struct CudaBackendOptions {
 class CudaBackend final : public Backend {
 public:
   // Allocates the activations, workspaces and `kv`'s pools (capacity as `kv`
-  // has). `plan`, `device`, `library` and `weights` must outlive the backend.
+  // has). `plan`, `device`, `library` and `weights` must outlive the backend,
+  // as `collectives`: one rank's of a tensor-parallel plan, else null.
   CudaBackend(const PlanFile &plan, const Device &device, const KernelLibrary &library, const CudaWeights &weights,
-              const KvCache &kv, const CudaBackendOptions &options);
+              const KvCache &kv, const CudaBackendOptions &options, const DeviceCollectives *collectives = nullptr);
 
   void forward(const StepBatch &batch, const KvCache &kv, std::vector<float> &logits) override;
   void forwardGreedy(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,

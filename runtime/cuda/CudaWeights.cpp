@@ -35,7 +35,7 @@ void upload(const WeightStore &store, uint32_t index, const plan::Weight &weight
 } // namespace
 
 CudaWeights::CudaWeights(const PlanFile &plan, const std::filesystem::path &checkpointDir, const Device &device,
-                         const KernelLibrary &library) {
+                         const KernelLibrary &library, uint32_t rank) {
   const auto &weights = *plan.plan().weights();
   std::vector<size_t> offsets;
   size_t total = 0;
@@ -52,7 +52,7 @@ CudaWeights::CudaWeights(const PlanFile &plan, const std::filesystem::path &chec
     for (uint32_t i = 0; i < weights.size(); ++i)
       generate(*weights.Get(i), pointers_[i], device, fill);
   } else {
-    const WeightStore store(plan, checkpointDir);
+    const WeightStore store(plan, checkpointDir, rank);
     for (uint32_t i = 0; i < weights.size(); ++i)
       upload(store, i, *weights.Get(i), pointers_[i]);
   }

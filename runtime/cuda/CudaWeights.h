@@ -16,9 +16,10 @@ namespace g4::rt::cuda {
 
 class CudaWeights {
 public:
-  // Reads the checkpoint under `checkpointDir` (unused for dummy weights).
+  // Reads the checkpoint under `checkpointDir` (unused for dummy weights); a
+  // tensor-parallel plan's split weights are `rank`'s slices (WeightStore).
   CudaWeights(const PlanFile &plan, const std::filesystem::path &checkpointDir, const Device &device,
-              const KernelLibrary &library);
+              const KernelLibrary &library, uint32_t rank = 0);
 
   CUdeviceptr operator[](uint32_t weight) const { return pointers_[weight]; }
   // The weight's exponent for the f16 GEMM (int32 in device memory).

@@ -8,10 +8,15 @@
 
 namespace g4::rt::cuda {
 
+int Device::count() {
+  int count = 0;
+  G4_CUDA_CALL(driver(), cuDeviceGetCount, &count);
+  return count;
+}
+
 Device::Device(int ordinal) {
   const DriverApi &api = driver();
-  int count = 0;
-  G4_CUDA_CALL(api, cuDeviceGetCount, &count);
+  const int count = Device::count();
   if (ordinal < 0 || ordinal >= count)
     throw Error("CUDA device " + std::to_string(ordinal) + " does not exist (" + std::to_string(count) +
                 " device(s) present)");

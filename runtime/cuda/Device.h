@@ -22,6 +22,8 @@ public:
   // Throws g4::Error "no CUDA driver/GPU found: ..." (CudaApi.h), or for an
   // ordinal beyond the devices present.
   explicit Device(int ordinal = 0);
+  // GPUs the driver sees; throws as the constructor without a driver or GPU.
+  static int count();
   ~Device();
   Device(const Device &) = delete;
   Device &operator=(const Device &) = delete;

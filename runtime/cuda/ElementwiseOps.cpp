@@ -11,14 +11,17 @@ namespace g4::rt::cuda {
 using g4k::kBlockThreads;
 
 void runEmbed(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
-  const uint32_t width = b.outWidth[0];
+  const uint32_t width = b.outWidth[0], tableRows = b.weightInfo[0]->shape()->Get(0);
+  const bool sharded = b.inst->op_as_Embed()->vocab_sharded();
   const g4k::EmbedArgs args{b.in[0],
                             b.weights[0],
                             b.out[0],
                             int(rows),
-                            int(b.weightInfo[0]->shape()->Get(0)),
+                            int(tableRows),
                             int(width),
-                            b.inst->op_as_Embed()->scale()};
+                            b.inst->op_as_Embed()->scale(),
+                            int(sharded ? env.rank * tableRows : 0),
+                            int(sharded ? env.ranks * tableRows : tableRows)};
   launch(env.kernels->embed, {blocksFor(width, kBlockThreads, 64), gridRows(rows)}, kBlockThreads, 0, env.stream, args,
          env.programmatic);
 }

@@ -85,14 +85,16 @@ void perExpertHalfGemms(const OpEnv &env, CUdeviceptr x, uint32_t entries, CUdev
   });
 }
 
-void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, uint32_t rows, bool half) {
+void runExpertsByGemm(const OpEnv &env, const BoundInstruction &b, bool half) {
   const plan::MoeExperts &op = *b.inst->op_as_MoeExperts();
   const OpWorkspace &w = env.workspace;
   const uint32_t hidden = b.inWidth[0], inter = op.intermediate(), experts = op.num_experts();
-  const uint32_t entries = rows * op.top_k();
   G4_CUDA_CALL(driver(), cuMemcpyDtoHAsync, w.moeOffsetsHost, w.moeOffsets, (experts + 1) * sizeof(int32_t),
                env.stream);
   G4_CUDA_CALL(driver(), cuStreamSynchronize, env.stream);
+  const uint32_t entries = uint32_t(w.moeOffsetsHost[experts]); // this rank's (all of them unless expert-sharded)
+  if (entries == 0)
+    return;
   runGatherRows(env, b.in[0], w.moeInput, w.moeSortedTokens, entries, hidden);
   if (half)
     perExpertHalfGemms(env, w.moeInput, entries, b.weights[0], b.halfExponent(0), w.moeGateUp, experts, hidden,
@@ -185,8 +187,10 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const plan::MoeExperts &op = *b.inst->op_as_MoeExperts();
   const OpWorkspace &w = env.workspace;
   const uint32_t hidden = b.inWidth[0], entries = rows * op.top_k(), experts = op.num_experts();
-  const g4k::MoeSortArgs sort{b.in[2],     w.moeOffsets, w.moeSorted,  w.moeSlots,     w.moeSortedTokens,
-                              w.moeActive, int(entries), int(experts), int(op.top_k())};
+  const int firstExpert = op.experts_sharded() ? int(env.rank * experts) : 0;
+  const g4k::MoeSortArgs sort{b.in[2],      w.moeOffsets,     w.moeSorted,  w.moeSlots,
+                              w.moeSortedTokens, w.moeActive, int(entries), int(experts),
+                              int(op.top_k()), firstExpert};
   launch(env.kernels->moeSort, {1}, 1024, unsigned(experts * sizeof(int)), env.stream, sort, env.programmatic);
   const KernelChoice &choice = b.choices.at(rows);
   const bool half = choice.family == kernels::KernelFamily::MoeExpertHalfGemm;
@@ -195,13 +199,13 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   if (wgmma)
     runExpertsByWgmma(env, b, rows, choice);
   else if (byGemm)
-    runExpertsByGemm(env, b, rows, half);
+    runExpertsByGemm(env, b, half);
   else
     runExpertsByKernels(env, b, rows);
   // The GEMM and splitWgmma paths leave the expert outputs in sorted order, the kernels by entry.
   const bool sorted = byGemm || wgmma;
-  const g4k::MoeCombineArgs combine{w.moeOutputs, sorted ? w.moeSlots : 0, b.in[1], b.out[0], int(rows),
-                                    int(hidden),  int(op.top_k())};
+  const g4k::MoeCombineArgs combine{w.moeOutputs, w.moeSlots,      b.in[1], b.out[0], int(rows),
+                                    int(hidden),  int(op.top_k()), sorted};
   launch(env.kernels->moeCombine, {blocksFor(uint64_t(rows) * hidden, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
          env.stream, combine, env.programmatic);
 }

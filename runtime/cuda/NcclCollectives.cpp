@@ -1,6 +1,7 @@
 #include "cuda/NcclCollectives.h"
 
 #include "cuda/CudaCheck.h"
+#include "io/Error.h"
 
 #include <cstdlib>
 
@@ -18,9 +19,24 @@ std::vector<std::unique_ptr<NcclCollectives>> NcclCollectives::createGroup(const
   return group;
 }
 
-NcclCollectives::~NcclCollectives() { nccl().ncclCommDestroy(comm_); }
+NcclCollectives::~NcclCollectives() {
+  if (!aborted_)
+    nccl().ncclCommDestroy(comm_);
+}
+
+void NcclCollectives::abort() const {
+  if (!aborted_.exchange(true))
+    nccl().ncclCommAbort(comm_);
+}
+
+void NcclCollectives::checkUsable() const {
+  if (aborted_)
+    throw Error("NCCL communicator of rank " + std::to_string(rank_) +
+                " was aborted after another rank failed; load the model again");
+}
 
 void NcclCollectives::allReduceSum(CUdeviceptr in, CUdeviceptr out, size_t n, CUstream stream) const {
+  checkUsable();
   G4_CUDA_CALL(nccl(), ncclAllReduce, reinterpret_cast<const void *>(in), reinterpret_cast<void *>(out), n, ncclFloat32,
                ncclSum, comm_, stream);
 }
@@ -31,6 +47,7 @@ size_t NcclCollectives::stagingFloats(size_t rows, size_t width) const {
 
 void NcclCollectives::allGather(CUdeviceptr in, CUdeviceptr out, size_t rows, size_t width, CUdeviceptr staging,
                                 CUstream stream) const {
+  checkUsable();
   const bool staged = stagingFloats(rows, width) > 0;
   G4_CUDA_CALL(nccl(), ncclAllGather, reinterpret_cast<const void *>(in),
                reinterpret_cast<void *>(staged ? staging : out), rows * width, ncclFloat32, comm_, stream);

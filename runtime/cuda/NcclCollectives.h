@@ -9,8 +9,9 @@
 // calls its own communicator, every rank the same collectives in the same order.
 #pragma once
 
-#include "cuda/CudaApi.h"
+#include "cuda/DeviceCollectives.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,7 +19,7 @@
 
 namespace g4::rt::cuda {
 
-class NcclCollectives {
+class NcclCollectives final : public DeviceCollectives {
 public:
   // One communicator per GPU: rank r on device ordinals[r]. Sets
   // NCCL_NVLS_ENABLE=0 (no NVLink multicast) unless the environment sets it;
@@ -29,13 +30,12 @@ public:
   NcclCollectives(const NcclCollectives &) = delete;
   NcclCollectives &operator=(const NcclCollectives &) = delete;
 
-  uint32_t rank() const { return rank_; }
-  uint32_t ranks() const { return ranks_; }
+  uint32_t rank() const override { return rank_; }
+  uint32_t ranks() const override { return ranks_; }
 
-  // out[i] = sum over ranks of their in[i], n floats; in == out works in place.
-  // Every rank gets the same values, but NCCL's ring or tree decides the
-  // summation order, not rank order as the CPU backend's InProcessCollectives.
-  void allReduceSum(CUdeviceptr in, CUdeviceptr out, size_t n, CUstream stream) const;
+  // NCCL's ring or tree decides the summation order, not rank order as the
+  // CPU backend's InProcessCollectives.
+  void allReduceSum(CUdeviceptr in, CUdeviceptr out, size_t n, CUstream stream) const override;
 
   // out [rows, width * ranks]: row t is the ranks' in[t] ([rows, width]) side by
   // side, in rank order. ncclAllGather concatenates whole buffers rank after
@@ -44,15 +44,22 @@ public:
   // one strided 2D copy per rank (cuMemcpy2DAsync) moves rank r's rows into
   // columns [r * width, (r + 1) * width) of out.
   void allGather(CUdeviceptr in, CUdeviceptr out, size_t rows, size_t width, CUdeviceptr staging,
-                 CUstream stream) const;
+                 CUstream stream) const override;
   // Floats of staging allGather needs for [rows, width] inputs; 0 when it gathers straight into out.
   size_t stagingFloats(size_t rows, size_t width) const;
 
+  bool capturable() const override { return true; }
+  // ncclCommAbort: kernels waiting on this communicator return; every later
+  // collective throws g4::Error (the model must be loaded again).
+  void abort() const override;
+
 private:
   NcclCollectives(ncclComm_t comm, uint32_t rank, uint32_t ranks) : comm_(comm), rank_(rank), ranks_(ranks) {}
+  void checkUsable() const;
 
   ncclComm_t comm_;
   uint32_t rank_, ranks_;
+  mutable std::atomic<bool> aborted_{false};
 };
 
 } // namespace g4::rt::cuda

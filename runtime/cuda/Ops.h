@@ -10,7 +10,7 @@
 #include "cuda/Gemm.h"
 #include "cuda/KernelChoice.h"
 #include "cuda/KernelTable.h"
-#include "cuda/NcclCollectives.h"
+#include "cuda/DeviceCollectives.h"
 #include "cuda/StepInputs.h"
 
 #include <cstdint>
@@ -48,7 +48,7 @@ struct OpWorkspace {
   CUdeviceptr moeGateUp = 0;         // [maxTokens * topK, 2 * intermediate] fp32
   CUdeviceptr moeSplit = 0;          // 2 x [maxTokens * topK, max(hidden, intermediate)] bf16
   int32_t *moeOffsetsHost = nullptr; // [experts + 1], page-locked
-  CUdeviceptr gatherStaging = 0;     // collectives->stagingFloats(rows, width) for the plan's AllGathers
+  CUdeviceptr gatherStaging = 0;     // ranks x rows x width floats for the plan's AllGathers
 };
 
 // The f16 GEMM's scalars in OpWorkspace::halfScalars: its input's max |x|
@@ -68,7 +68,10 @@ struct OpEnv {
   OpWorkspace workspace;
   bool hostSync = true;      // ops may wait for the GPU mid-step (false while a graph is captured)
   bool programmatic = false; // programmatic dependent launches (Launch.h), sm_90+
-  const NcclCollectives *collectives = nullptr; // this rank's communicator: a tensor-parallel plan's AllReduce/AllGather
+  const DeviceCollectives *collectives = nullptr; // a tensor-parallel plan's AllReduce/AllGather
+  // This rank of a tensor-parallel plan: its rows of a vocab-sharded Embed's
+  // table, its experts of an expert-sharded MoeExperts.
+  uint32_t rank = 0, ranks = 1;
 };
 
 struct BoundInstruction {

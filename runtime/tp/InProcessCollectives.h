@@ -5,6 +5,7 @@
 #pragma once
 
 #include "tp/Collectives.h"
+#include "tp/RankGroup.h"
 
 #include <condition_variable>
 #include <cstdint>
@@ -14,7 +15,7 @@
 
 namespace g4::rt {
 
-class InProcessGroup {
+class InProcessGroup final : public RankGroup {
 public:
   explicit InProcessGroup(uint32_t ranks);
 
@@ -26,9 +27,9 @@ public:
   // Waits until every rank has arrived (the published buffers may be reused after).
   void arriveAndWait();
   // Makes every waiting and later arriveAndWait() throw g4::Error.
-  void abort();
+  void abort() override;
   // Ready for the next step after an aborted one; only while no rank waits.
-  void reset();
+  void reset() override;
 
 private:
   std::mutex mutex_;

@@ -7,12 +7,13 @@
 #pragma once
 
 #include "engine/Backend.h"
-#include "tp/InProcessCollectives.h"
+#include "tp/RankGroup.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -22,28 +23,38 @@ namespace g4::rt {
 
 class TensorParallelBackend final : public Backend {
 public:
-  // `ranks[r]` runs rank r; `group` is the one their collectives share.
-  TensorParallelBackend(std::vector<std::unique_ptr<Backend>> ranks, std::shared_ptr<InProcessGroup> group);
+  // `ranks[r]` runs rank r; `group` aborts their collectives when one fails.
+  TensorParallelBackend(std::vector<std::unique_ptr<Backend>> ranks, std::shared_ptr<RankGroup> group);
 
-  // Every rank computes the full logits (after the AllGather); rank 0's are returned.
+  // Every rank computes the full logits (after the AllGather) and selects the
+  // same tokens from them; rank 0's are returned.
   void forward(const StepBatch &batch, const KvCache &kv, std::vector<float> &logits) override;
+  void forwardGreedy(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
+                     std::vector<int32_t> &tokens) override;
+  void forwardSampled(const StepBatch &batch, const KvCache &kv, std::span<const uint32_t> rows,
+                      std::span<const RowSampling> sampling, std::vector<int32_t> &tokens) override;
 
 private:
-  // Rank r's forward; a failure aborts the group (the others then fail only because of it).
-  void runRank(size_t r, std::vector<float> &logits);
-  // Ranks 1..: each step forward() posts, until the backend is destroyed.
+  // A step's work for one rank: its backend and its index.
+  using RankStep = std::function<void(Backend &, size_t rank)>;
+
+  // Runs `step` on every rank (rank 0 here) and rethrows the first failure.
+  void runStep(const RankStep &step);
+  // Rank r's part; a failure aborts the group (the others then fail only because of it).
+  void runRank(size_t r);
+  // Ranks 1..: each step runStep() posts, until the backend is destroyed.
   void serve(size_t r, std::stop_token stop);
 
   std::vector<std::unique_ptr<Backend>> ranks_;
-  std::shared_ptr<InProcessGroup> group_;
+  std::shared_ptr<RankGroup> group_;
   std::vector<std::vector<float>> otherLogits_; // ranks 1.. write theirs here
+  std::vector<std::vector<int32_t>> otherTokens_;
 
-  // The posted step: forward() sets it and counts steps; the rank threads count those done.
+  // The posted step: runStep() sets it and counts steps; the rank threads count those done.
   std::mutex mutex_;
   std::condition_variable_any posted_, done_;
-  const StepBatch *batch_ = nullptr;
-  const KvCache *kv_ = nullptr;
-  uint64_t step_ = 0;
+  const RankStep *step_ = nullptr;
+  uint64_t steps_ = 0;
   size_t finished_ = 0;
   std::vector<std::exception_ptr> errors_;
   std::atomic<int> firstFailed_{-1};

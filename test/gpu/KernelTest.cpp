@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <vector>
 
@@ -167,6 +168,53 @@ INSTANTIATE_TEST_SUITE_P(
                       SliceGatedLinearCase{100, 64, 31, 40, 9}));
 
 // ---------------------------------------------------------------- RmsNorm, elementwise, Rope
+
+// Embed over the whole table and over each rank's rows of a vocab-sharded
+// one (ids of other ranks give zero rows); an id outside the vocab gives NaN.
+TEST(ElementwiseKernels, EmbedMatchesCpu) {
+  OpHarness h("moe");
+  std::mt19937 rng(5);
+  constexpr uint32_t kRows = 37, kWidth = 100, kTokens = 9; // rows per rank
+  for (const uint32_t ranks : {1u, 2u, 3u}) {
+    std::vector<int32_t> ids(kTokens);
+    std::uniform_int_distribution<int32_t> id(0, int32_t(kRows * ranks) - 1);
+    for (int32_t &i : ids)
+      i = id(rng);
+    flatbuffers::FlatBufferBuilder fbb;
+    const std::vector<int64_t> shape = {kRows, kWidth};
+    fbb.Finish(plan::CreateWeightDirect(fbb, "embed_tokens", 0, 0, 0, plan::DType::BF16, &shape));
+    const plan::Weight *table = flatbuffers::GetRoot<plan::Weight>(fbb.GetBufferPointer());
+    flatbuffers::FlatBufferBuilder inst;
+    const std::vector<uint32_t> ins = {0}, outs = {1}, weights = {0};
+    inst.Finish(plan::CreateInstructionDirect(inst, plan::Op::Embed, plan::CreateEmbed(inst, 2.5f, ranks > 1).Union(),
+                                              &ins, &outs, &weights));
+    for (uint32_t rank = 0; rank < ranks; ++rank) {
+      const std::vector<float> part = roundedToBf16(randomValues(size_t(kRows) * kWidth, rng));
+      std::vector<float> ref(size_t(kTokens) * kWidth);
+      rt::cpu::embed(ids.data(), kTokens, part.data(), kRows, kWidth, 2.5f, ref.data(), {rank, ranks});
+      BoundInstruction b;
+      b.inst = flatbuffers::GetRoot<plan::Instruction>(inst.GetBufferPointer());
+      b.in = {h.uploadInts(ids)};
+      b.out = {h.poisoned(ref.size())};
+      b.inWidth = {1};
+      b.outWidth = {kWidth};
+      b.weights = {h.uploadBf16(part)};
+      b.weightInfo = {table};
+      h.env().rank = rank;
+      h.env().ranks = ranks;
+      rt::cuda::runEmbed(h.env(), b, kTokens);
+      EXPECT_EQ(h.download(b.out[0], ref.size()), ref) << "rank " << rank << " of " << ranks;
+
+      b.in = {h.uploadInts({int32_t(kRows * ranks)})};
+      rt::cuda::runEmbed(h.env(), b, 1);
+      const std::vector<float> outside = h.download(b.out[0], kWidth);
+      EXPECT_TRUE(std::all_of(outside.begin(), outside.end(), [](float v) { return std::isnan(v); }))
+          << "id " << kRows * ranks << " of a vocab of " << kRows * ranks;
+    }
+  }
+  h.env().rank = 0;
+  h.env().ranks = 1;
+}
 
 TEST(ElementwiseKernels, RmsNormMatchesCpu) {
   OpHarness h("moe");

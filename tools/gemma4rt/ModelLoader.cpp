@@ -82,7 +82,10 @@ void addModelOptions(CLI::App *command, std::string &weights, Device &device) {
 }
 
 void addCudaOptions(CLI::App *command, CudaSettings &s) {
-  command->add_option("--gpu", s.ordinal, "CUDA device ordinal")->capture_default_str();
+  command
+      ->add_option("--gpu", s.ordinal,
+                   "CUDA device ordinal (a tensor-parallel plan's rank r runs on GPU gpu + r, one thread each)")
+      ->capture_default_str();
   command->add_option("--max-step-tokens", s.maxStepTokens, "Tokens one step may hold (sizes the activations)")
       ->check(CLI::Range(1u, 1u << 20))
       ->capture_default_str();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (device tool), from the repository root, with
-# .device/carry.tgz from tools/gpu/pack.sh carried along: the GPU tests, then
+# .device/carry.tar.xz from tools/gpu/pack.sh carried along: the GPU tests, then
 # the benchmarks. Writes logs under $OUT (default: .device/out).
 #   STAGES="tests nccl perf moe-perf tiny e4b moe prefill profile profile-steps torch torch-moe"   which parts to run
 #   (default: tests tiny e4b moe)
@@ -12,7 +12,7 @@ stage=${G4_STAGE:-.device}
 out=${OUT:-$stage/out}
 mkdir -p "$out"
 stages=${STAGES:-tests tiny e4b moe}
-[ -f $stage/carry.tgz ] && tar xzf $stage/carry.tgz -C $stage
+[ -f $stage/carry.tar.xz ] && tar xJf $stage/carry.tar.xz -C $stage
 bin=$stage/bin
 plans=$stage/plans
 export LD_LIBRARY_PATH="$PWD/$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -37,7 +37,7 @@ for stage in $stages; do
   tests)
     log "gpu_tests"
     T 300 $bin/gpu_tests --plans $plans --models test/models 2>&1 | tee "$out/gpu_tests.log" |
-      grep -E "golden|dummy|FAILED|PASSED" | tail -80
+      grep -E "golden|dummy|\[ tp|FAILED|PASSED" | tail -80
     ;;
   nccl)
     log "NCCL collectives on every visible GPU (libnccl.so.2 from ${nccl_dir:-nowhere found})"

@@ -2,7 +2,8 @@
 # Compiles the plans the GPU tests and benchmarks read into DIR (default
 # build/test/gpu/plans): every tiny model of test/models, as is (<model>),
 # with the fused instructions (<model>.fused) and with the f16 GEMM for every
-# step (<model>.f16), the real configs of
+# step (<model>.f16), split over 2 ranks, fused (<model>.tp2) and over 4
+# (<model>.tp4), the real configs of
 # test/configs with --dummy-weights, fused, and test/gpu's shape configs. Usage:
 #   tools/gpu/make-plans.sh [DIR] [ARCH]     (ARCH default sm_90a)
 set -euo pipefail
@@ -18,6 +19,8 @@ for model in test/models/*/; do
   "$gemma4c" compile "$model" --fuse --arch "$arch" -q -o "$dir/$name.fused.g4plan"
   # Every projection but the LM head on the f16 GEMM, which serves only long prefills by default.
   "$gemma4c" compile "$model" --fuse --f16-gemm-min-rows 1 --arch "$arch" -q -o "$dir/$name.f16.g4plan"
+  "$gemma4c" compile "$model" --tp 2 --fuse --arch "$arch" -q -o "$dir/$name.tp2.g4plan"
+  "$gemma4c" compile "$model" --tp 4 --arch "$arch" -q -o "$dir/$name.tp4.g4plan"
 done
 # A tiny dense config with generated weights: both backends must generate the same.
 "$gemma4c" compile test/models/dense --dummy-weights --arch "$arch" -q -o "$dir/dense.dummy.g4plan"
