@@ -11,7 +11,10 @@
 
 #include <gtest/gtest.h>
 
+#include <barrier>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <thread>
 
@@ -193,6 +196,69 @@ TEST(NcclAllGpus, SumAndGatherAcrossRanks) {
         for (size_t c = 0; c < width; ++c)
           ASSERT_EQ(gathers[r][(t * ranks + part) * width + c], x[part][t * width + c])
               << "rank " << r << " row " << t << " part " << part << " column " << c;
+  }
+}
+
+// NCCL's all-reduce on this machine, as nccl-tests' all_reduce_perf reports
+// it (in place, fp32 sums, every visible GPU a rank on its own thread):
+// microseconds per call (mean of 50 after 5 untimed), algorithm bandwidth
+// bytes / time and bus bandwidth algbw x 2 (ranks - 1) / ranks. The sizes
+// include a 31B-it decode step's (5376 floats a row: 1, 32 and 64 rows).
+// The tensor-parallel step's AllReduce time (gemma4rt bench --profile) is
+// compared with these. Run with --gtest_also_run_disabled_tests.
+TEST(NcclPerf, DISABLED_AllReduceBandwidth) {
+  const int count = rt::cuda::Device::count();
+  if (count < 2)
+    GTEST_SKIP() << "an all-reduce across ranks needs 2 or more GPUs; this machine has " << count;
+  const uint32_t ranks = uint32_t(count);
+  std::vector<std::unique_ptr<rt::cuda::Device>> devices;
+  std::vector<int> ordinals;
+  for (uint32_t r = 0; r < ranks; ++r) {
+    devices.push_back(std::make_unique<rt::cuda::Device>(int(r)));
+    ordinals.push_back(int(r));
+  }
+  const auto group = NcclCollectives::createGroup(ordinals);
+  const std::vector<size_t> sizes = {5376,      32 * 5376, 64 * 5376, 1u << 18, 1u << 20,
+                                     1u << 22, 1u << 24,  1u << 26}; // floats
+  constexpr int kWarmup = 5, kCalls = 50;
+  std::vector<double> seconds(sizes.size());
+  std::vector<std::string> errors(ranks);
+  std::barrier start{std::ptrdiff_t(ranks)};
+  std::vector<std::thread> threads;
+  for (uint32_t r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        const rt::cuda::Device &device = *devices[r];
+        device.makeCurrent();
+        DeviceBuffer data(sizes.back() * sizeof(float), "all-reduce data");
+        G4_CUDA_CALL(rt::cuda::driver(), cuMemsetD32Async, data.get(), 0u, sizes.back(), device.stream());
+        for (size_t s = 0; s < sizes.size(); ++s) {
+          for (int i = 0; i < kWarmup; ++i)
+            group[r]->allReduceSum(data.get(), data.get(), sizes[s], device.stream());
+          device.synchronize();
+          start.arrive_and_wait();
+          const auto t0 = std::chrono::steady_clock::now();
+          for (int i = 0; i < kCalls; ++i)
+            group[r]->allReduceSum(data.get(), data.get(), sizes[s], device.stream());
+          device.synchronize();
+          if (r == 0)
+            seconds[s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / kCalls;
+          start.arrive_and_wait();
+        }
+      } catch (const std::exception &e) {
+        errors[r] = e.what();
+      }
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (uint32_t r = 0; r < ranks; ++r)
+    ASSERT_EQ(errors[r], "") << "rank " << r;
+  std::printf("NCCL all-reduce, %u ranks, fp32 sum in place\n%12s %10s %12s %12s\n", ranks, "bytes", "us",
+              "algbw GB/s", "busbw GB/s");
+  for (size_t s = 0; s < sizes.size(); ++s) {
+    const double bytes = double(sizes[s]) * sizeof(float), algbw = bytes / seconds[s] / 1e9;
+    std::printf("%12.0f %10.1f %12.1f %12.1f\n", bytes, seconds[s] * 1e6, algbw,
+                algbw * 2.0 * (ranks - 1) / ranks);
   }
 }
 

@@ -2,7 +2,7 @@
 # Runs on the GPU machine (device tool), from the repository root, with
 # .device/carry.tar.xz from tools/gpu/pack.sh carried along: the GPU tests, then
 # the benchmarks. Writes logs under $OUT (default: .device/out).
-#   STAGES="tests nccl perf moe-perf tiny e4b moe prefill profile profile-steps torch torch-moe"   which parts to run
+#   STAGES="tests nccl tp perf moe-perf tiny e4b moe prefill profile profile-steps torch torch-moe"   which parts to run
 #   (default: tests tiny e4b moe)
 #   G4_STAGE=.device   the folder tools/gpu/pack.sh packed (carry $G4_STAGE)
 #   GTEST_FILTER       narrows the tests stage
@@ -43,6 +43,23 @@ for stage in $stages; do
     log "NCCL collectives on every visible GPU (libnccl.so.2 from ${nccl_dir:-nowhere found})"
     nvidia-smi topo -m 2>&1 | tee "$out/topo.txt"
     T 120 $bin/gpu_tests --gtest_filter='Nccl*' 2>&1 | tee "$out/nccl.log" | grep -E "NCCL [0-9]|OK|SKIPPED|FAILED|PASSED"
+    ;;
+  tp)
+    # Two or more GPUs: the split tiny models over NCCL, NCCL's all-reduce
+    # bandwidth, 31B-it on one GPU and split over two (1000/1000, concurrency
+    # 32), and where a split step's time goes (AllReduce among the ops).
+    log "tensor parallelism over NCCL (libnccl.so.2 from ${nccl_dir:-nowhere found})"
+    nvidia-smi topo -m 2>&1 | tee "$out/topo.txt"
+    T 240 $bin/gpu_tests --plans $plans --models test/models --gtest_filter='TensorParallel*:Nccl*' 2>&1 |
+      tee "$out/tp-tests.log" | grep -E "\[ tp|NCCL [0-9]|SKIPPED|FAILED|PASSED" | tail -40
+    T 120 $bin/gpu_tests --gtest_also_run_disabled_tests --gtest_filter='NcclPerf*' 2>&1 | grep -v '^\[' |
+      tee "$out/nccl-bandwidth.txt"
+    for plan in gemma-4-31B-it gemma-4-31B-it.tp2; do
+      T 300 $bin/gemma4rt bench $plans/$plan.g4plan --device cuda --num-prompts 64 --input-len 1000 --output-len 1000 \
+        --concurrency 32 --json "$out/$plan-c32.json" 2>&1 | tee -a "$out/bench-tp.log"
+    done
+    T 150 $bin/gemma4rt bench $plans/gemma-4-31B-it.tp2.g4plan --device cuda --num-prompts 32 --input-len 1000 \
+      --output-len 16 --concurrency 32 --profile 2>&1 | sed -n '/GPU time per op/,$p' | tee "$out/profile-tp.log"
     ;;
   perf)
     log "Linear throughput (GEMV vs cuBLASLt)"

@@ -4,7 +4,8 @@
 # with the fused instructions (<model>.fused) and with the f16 GEMM for every
 # step (<model>.f16), split over 2 ranks, fused (<model>.tp2) and over 4
 # (<model>.tp4), the real configs of
-# test/configs with --dummy-weights, fused, and test/gpu's shape configs. Usage:
+# test/configs with --dummy-weights, fused (31B-it also split over 2 ranks),
+# and test/gpu's shape configs. Usage:
 #   tools/gpu/make-plans.sh [DIR] [ARCH]     (ARCH default sm_90a)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +33,9 @@ for config in test/configs/*/; do
   name=$(basename "$config")
   "$gemma4c" compile "$config" --dummy-weights --fuse --arch "$arch" -q -o "$dir/$name.g4plan"
 done
+# 31B-it over two GPUs (device-run.sh stage tp).
+"$gemma4c" compile test/configs/gemma-4-31B-it --dummy-weights --fuse --tp 2 --arch "$arch" -q \
+  -o "$dir/gemma-4-31B-it.tp2.g4plan"
 # Every GEMV variant, for the GEMV / cuBLASLt crossover measurement (LinearPerfTest).
 "$gemma4c" compile test/configs/gemma-4-E4B-it --dummy-weights --fuse --gemv-max-tokens 64 --arch "$arch" -q \
   -o "$dir/gemma-4-E4B-it.gemv64.g4plan"
