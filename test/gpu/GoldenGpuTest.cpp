@@ -4,6 +4,7 @@
 // backend, to the bf16 bar: max relative error 2e-2 (max|ours - ref| /
 // max|ref| over the whole [T, vocab] tensor), greedy tokens identical.
 #include "GpuTestEnvironment.h"
+#include "OpHarness.h"
 
 #include "cpu/CpuModel.h"
 #include "cuda/CudaModel.h"
@@ -38,15 +39,7 @@ std::vector<std::string> goldenPlans() {
   return names;
 }
 
-double relativeError(const std::vector<float> &ours, const std::vector<float> &ref) {
-  double maxDiff = 0, maxRef = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double diff = std::abs(double(ours[i]) - double(ref[i]));
-    maxDiff = std::isnan(diff) ? INFINITY : std::max(maxDiff, diff);
-    maxRef = std::max(maxRef, std::abs(double(ref[i])));
-  }
-  return maxDiff / maxRef;
-}
+using gpu_test::maxRelativeError;
 
 rt::cuda::CudaModelOptions smallGpuModel(const fs::path &plan, uint32_t sequences) {
   rt::cuda::CudaModelOptions options;
@@ -98,7 +91,7 @@ TEST_P(GoldenGpuTest, LogitsMatchReferenceAndCpu) {
     const std::vector<float> ours = rt::teacherForcedLogits(gpu.engine(), tokens, prefill);
     const std::vector<float> cpuLogits = rt::teacherForcedLogits(cpu.engine(), tokens, prefill);
     ASSERT_EQ(ours.size(), reference.size());
-    const double error = relativeError(ours, reference), cpuError = relativeError(ours, cpuLogits);
+    const double error = maxRelativeError(ours, reference), cpuError = maxRelativeError(ours, cpuLogits);
     std::cout << "[ golden   ] " << GetParam() << " prefill " << prefill << "/" << tokens.size()
               << ": max relative error " << error << " vs reference, " << cpuError << " vs CPU\n";
     EXPECT_LE(error, kMaxRelativeError) << GetParam() << " with a prefill of " << prefill << " tokens";
@@ -167,7 +160,7 @@ TEST_P(GoldenGpuTest, BatchedSequencesMatchSingleRuns) {
                                     result.logits.begin() + std::ptrdiff_t((row + n) * vocab));
       const std::vector<float> ref(alone[i].begin() + std::ptrdiff_t(done[i] * vocab),
                                    alone[i].begin() + std::ptrdiff_t((done[i] + n) * vocab));
-      EXPECT_LE(relativeError(ours, ref), 5e-3) << GetParam() << " sequence " << i << " at step " << step;
+      EXPECT_LE(maxRelativeError(ours, ref), 5e-3) << GetParam() << " sequence " << i << " at step " << step;
       done[i] += n;
       row += n;
     }

@@ -34,6 +34,18 @@ struct ExpertsCase {
   uint32_t maxTokens; // the CPU reference is slow at real shapes
 };
 
+// topK distinct experts per token, uniformly.
+std::vector<int32_t> randomRoutes(uint32_t tokens, uint32_t experts, uint32_t topK, std::mt19937 &rng) {
+  std::vector<int32_t> ids;
+  for (uint32_t t = 0; t < tokens; ++t) {
+    std::vector<int32_t> order(experts);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    ids.insert(ids.end(), order.begin(), order.begin() + topK);
+  }
+  return ids;
+}
+
 class MoeExpertsTest : public ::testing::TestWithParam<ExpertsCase> {};
 
 TEST_P(MoeExpertsTest, PathsMatchCpu) {
@@ -57,13 +69,7 @@ TEST_P(MoeExpertsTest, PathsMatchCpu) {
       continue;
     const std::vector<float> x = randomValues(size_t(tokens) * c.hidden, rng);
     const std::vector<float> weights = randomValues(size_t(tokens) * c.topK, rng);
-    std::vector<int32_t> ids;
-    for (uint32_t t = 0; t < tokens; ++t) {
-      std::vector<int32_t> order(c.experts);
-      std::iota(order.begin(), order.end(), 0);
-      std::shuffle(order.begin(), order.end(), rng);
-      ids.insert(ids.end(), order.begin(), order.begin() + c.topK);
-    }
+    const std::vector<int32_t> ids = randomRoutes(tokens, c.experts, c.topK, rng);
     std::vector<float> ref(x.size());
     rt::cpu::moeExperts(x.data(), weights.data(), ids.data(), gateUp.data(), down.data(), ref.data(), tokens, c.hidden,
                         {c.experts, c.topK, c.inter});
@@ -117,13 +123,7 @@ TEST_P(MoeExpertsTest, ExpertShardsMatchCpu) {
       roundedToBf16(randomValues(size_t(c.experts) * c.hidden * c.inter, rng, 1.0f / std::sqrt(float(c.inter))));
   const std::vector<float> x = randomValues(size_t(tokens) * c.hidden, rng);
   const std::vector<float> weights = randomValues(size_t(tokens) * c.topK, rng);
-  std::vector<int32_t> ids;
-  for (uint32_t t = 0; t < tokens; ++t) {
-    std::vector<int32_t> order(c.experts);
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), rng);
-    ids.insert(ids.end(), order.begin(), order.begin() + c.topK);
-  }
+  const std::vector<int32_t> ids = randomRoutes(tokens, c.experts, c.topK, rng);
   const CUdeviceptr dx = h.upload(x), dWeights = h.upload(weights), dIds = h.uploadInts(ids);
 
   for (const uint32_t ranks : {2u, c.experts}) {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -135,51 +136,72 @@ TEST(NcclOneRank, InstructionsReplayFromGraph) {
   EXPECT_EQ(graphs.size(), 1u);
 }
 
+// Every visible GPU a rank with NCCL's communicators over them, each rank run
+// on its own thread with its GPU's context current (the runtime's design).
+struct EveryGpu {
+  std::vector<std::unique_ptr<rt::cuda::Device>> devices;
+  std::vector<std::unique_ptr<NcclCollectives>> group;
+
+  EveryGpu() {
+    std::vector<int> ordinals;
+    for (int r = 0; r < rt::cuda::Device::count(); ++r) {
+      devices.push_back(std::make_unique<rt::cuda::Device>(r));
+      ordinals.push_back(r);
+    }
+    group = NcclCollectives::createGroup(ordinals);
+  }
+  uint32_t ranks() const { return uint32_t(devices.size()); }
+
+  // rank(r, device r) on a thread per rank; each rank's error, "" where none.
+  std::vector<std::string> run(const std::function<void(uint32_t, const rt::cuda::Device &)> &rank) const {
+    std::vector<std::string> errors(ranks());
+    std::vector<std::thread> threads;
+    for (uint32_t r = 0; r < ranks(); ++r)
+      threads.emplace_back([&, r] {
+        try {
+          devices[r]->makeCurrent();
+          rank(r, *devices[r]);
+        } catch (const std::exception &e) {
+          errors[r] = e.what();
+        }
+      });
+    for (std::thread &thread : threads)
+      thread.join();
+    return errors;
+  }
+};
+
+#define SKIP_BELOW_TWO_GPUS()                                                                                          \
+  if (rt::cuda::Device::count() < 2)                                                                                   \
+  GTEST_SKIP() << "collectives across ranks need 2 or more GPUs; this machine has " << rt::cuda::Device::count()
+
 // Every visible GPU a rank, each on its own thread (the runtime's design):
 // rank r's x_r [rows, width]; every rank gets sum_r x_r, the same bits on each,
 // and the gather [rows, width * ranks] with x_r in columns [r * width, (r + 1) * width).
 TEST(NcclAllGpus, SumAndGatherAcrossRanks) {
-  int count = 0;
-  G4_CUDA_CALL(rt::cuda::driver(), cuDeviceGetCount, &count);
-  if (count < 2)
-    GTEST_SKIP() << "a communicator across ranks needs 2 or more GPUs; this machine has " << count;
-  const uint32_t ranks = uint32_t(count), rows = 5, width = 7;
+  SKIP_BELOW_TWO_GPUS();
+  const EveryGpu gpus;
+  const uint32_t ranks = gpus.ranks(), rows = 5, width = 7;
   const size_t n = size_t(rows) * width;
-  std::vector<std::unique_ptr<rt::cuda::Device>> devices;
-  std::vector<int> ordinals;
   std::vector<std::vector<float>> x;
   for (uint32_t r = 0; r < ranks; ++r) {
-    devices.push_back(std::make_unique<rt::cuda::Device>(int(r)));
-    ordinals.push_back(int(r));
     std::mt19937 rng(100 + r);
     x.push_back(randomValues(n, rng));
   }
-  const auto group = NcclCollectives::createGroup(ordinals);
-  ASSERT_EQ(group.size(), size_t(ranks));
-  ASSERT_EQ(group[1]->stagingFloats(rows, width), size_t(ranks) * n);
+  ASSERT_EQ(gpus.group.size(), size_t(ranks));
+  ASSERT_EQ(gpus.group[1]->stagingFloats(rows, width), size_t(ranks) * n);
 
   std::vector<std::vector<float>> sums(ranks), gathers(ranks);
-  std::vector<std::string> errors(ranks);
-  std::vector<std::thread> threads;
-  for (uint32_t r = 0; r < ranks; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        const rt::cuda::Device &device = *devices[r];
-        device.makeCurrent();
-        DeviceBuffer in(n * sizeof(float), "test input"),
-            sum = poisoned(n), gathered = poisoned(ranks * n),
-            staging(group[r]->stagingFloats(rows, width) * sizeof(float), "gather staging");
-        group[r]->allReduceSum(upload(in, x[r]), sum.get(), n, device.stream());
-        group[r]->allGather(in.get(), gathered.get(), rows, width, staging.get(), device.stream());
-        device.synchronize();
-        sums[r] = download(sum, n);
-        gathers[r] = download(gathered, ranks * n);
-      } catch (const std::exception &e) {
-        errors[r] = e.what();
-      }
-    });
-  for (std::thread &thread : threads)
-    thread.join();
+  const std::vector<std::string> errors = gpus.run([&](uint32_t r, const rt::cuda::Device &device) {
+    const NcclCollectives &rank = *gpus.group[r];
+    DeviceBuffer in(n * sizeof(float), "test input"), sum = poisoned(n), gathered = poisoned(ranks * n),
+        staging(rank.stagingFloats(rows, width) * sizeof(float), "gather staging");
+    rank.allReduceSum(upload(in, x[r]), sum.get(), n, device.stream());
+    rank.allGather(in.get(), gathered.get(), rows, width, staging.get(), device.stream());
+    device.synchronize();
+    sums[r] = download(sum, n);
+    gathers[r] = download(gathered, ranks * n);
+  });
   for (uint32_t r = 0; r < ranks; ++r)
     ASSERT_EQ(errors[r], "") << "rank " << r;
 
@@ -207,50 +229,31 @@ TEST(NcclAllGpus, SumAndGatherAcrossRanks) {
 // The tensor-parallel step's AllReduce time (gemma4rt bench --profile) is
 // compared with these. Run with --gtest_also_run_disabled_tests.
 TEST(NcclPerf, DISABLED_AllReduceBandwidth) {
-  const int count = rt::cuda::Device::count();
-  if (count < 2)
-    GTEST_SKIP() << "an all-reduce across ranks needs 2 or more GPUs; this machine has " << count;
-  const uint32_t ranks = uint32_t(count);
-  std::vector<std::unique_ptr<rt::cuda::Device>> devices;
-  std::vector<int> ordinals;
-  for (uint32_t r = 0; r < ranks; ++r) {
-    devices.push_back(std::make_unique<rt::cuda::Device>(int(r)));
-    ordinals.push_back(int(r));
-  }
-  const auto group = NcclCollectives::createGroup(ordinals);
+  SKIP_BELOW_TWO_GPUS();
+  const EveryGpu gpus;
+  const uint32_t ranks = gpus.ranks();
   const std::vector<size_t> sizes = {5376,      32 * 5376, 64 * 5376, 1u << 18, 1u << 20,
                                      1u << 22, 1u << 24,  1u << 26}; // floats
   constexpr int kWarmup = 5, kCalls = 50;
   std::vector<double> seconds(sizes.size());
-  std::vector<std::string> errors(ranks);
   std::barrier start{std::ptrdiff_t(ranks)};
-  std::vector<std::thread> threads;
-  for (uint32_t r = 0; r < ranks; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        const rt::cuda::Device &device = *devices[r];
-        device.makeCurrent();
-        DeviceBuffer data(sizes.back() * sizeof(float), "all-reduce data");
-        G4_CUDA_CALL(rt::cuda::driver(), cuMemsetD32Async, data.get(), 0u, sizes.back(), device.stream());
-        for (size_t s = 0; s < sizes.size(); ++s) {
-          for (int i = 0; i < kWarmup; ++i)
-            group[r]->allReduceSum(data.get(), data.get(), sizes[s], device.stream());
-          device.synchronize();
-          start.arrive_and_wait();
-          const auto t0 = std::chrono::steady_clock::now();
-          for (int i = 0; i < kCalls; ++i)
-            group[r]->allReduceSum(data.get(), data.get(), sizes[s], device.stream());
-          device.synchronize();
-          if (r == 0)
-            seconds[s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / kCalls;
-          start.arrive_and_wait();
-        }
-      } catch (const std::exception &e) {
-        errors[r] = e.what();
-      }
-    });
-  for (std::thread &thread : threads)
-    thread.join();
+  const std::vector<std::string> errors = gpus.run([&](uint32_t r, const rt::cuda::Device &device) {
+    DeviceBuffer data(sizes.back() * sizeof(float), "all-reduce data");
+    G4_CUDA_CALL(rt::cuda::driver(), cuMemsetD32Async, data.get(), 0u, sizes.back(), device.stream());
+    for (size_t s = 0; s < sizes.size(); ++s) {
+      for (int i = 0; i < kWarmup; ++i)
+        gpus.group[r]->allReduceSum(data.get(), data.get(), sizes[s], device.stream());
+      device.synchronize();
+      start.arrive_and_wait();
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int i = 0; i < kCalls; ++i)
+        gpus.group[r]->allReduceSum(data.get(), data.get(), sizes[s], device.stream());
+      device.synchronize();
+      if (r == 0)
+        seconds[s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / kCalls;
+      start.arrive_and_wait();
+    }
+  });
   for (uint32_t r = 0; r < ranks; ++r)
     ASSERT_EQ(errors[r], "") << "rank " << r;
   std::printf("NCCL all-reduce, %u ranks, fp32 sum in place\n%12s %10s %12s %12s\n", ranks, "bytes", "us",

@@ -170,4 +170,14 @@ double relativeL2(const std::vector<float> &ours, const std::vector<float> &ref)
   return std::sqrt(diff / norm);
 }
 
+double maxRelativeError(const std::vector<float> &ours, const std::vector<float> &ref) {
+  double maxDiff = 0, maxRef = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const double diff = std::abs(double(ours[i]) - double(ref[i]));
+    maxDiff = std::isnan(diff) ? INFINITY : std::max(maxDiff, diff);
+    maxRef = std::max(maxRef, std::abs(double(ref[i])));
+  }
+  return maxDiff / maxRef;
+}
+
 } // namespace g4::gpu_test

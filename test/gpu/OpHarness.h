@@ -70,5 +70,7 @@ std::vector<float> randomValues(size_t n, std::mt19937 &rng, float scale = 1.0f)
 std::vector<float> roundedToBf16(std::vector<float> values);
 // ||ours - ref|| / ||ref||; infinity when ours has a NaN.
 double relativeL2(const std::vector<float> &ours, const std::vector<float> &ref);
+// max |ours - ref| / max |ref| over the whole tensor (the golden logits bar); infinity when ours has a NaN.
+double maxRelativeError(const std::vector<float> &ours, const std::vector<float> &ref);
 
 } // namespace g4::gpu_test

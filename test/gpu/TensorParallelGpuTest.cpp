@@ -10,6 +10,7 @@
 //   - "NCCL": rank r on device r with NcclCollectives and CUDA graphs;
 //     skipped with fewer GPUs than ranks.
 #include "GpuTestEnvironment.h"
+#include "OpHarness.h"
 #include "HostStagedCollectives.h"
 
 #include "cuda/CudaModel.h"
@@ -33,15 +34,7 @@ namespace fs = std::filesystem;
 constexpr double kMaxRelativeError = 2e-2; // GoldenGpuTest's bar
 constexpr uint32_t kMaxTokens = 64;
 
-double relativeError(const std::vector<float> &ours, const std::vector<float> &ref) {
-  double maxDiff = 0, maxRef = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double diff = std::abs(double(ours[i]) - double(ref[i]));
-    maxDiff = std::isnan(diff) ? INFINITY : std::max(maxDiff, diff);
-    maxRef = std::max(maxRef, std::abs(double(ref[i])));
-  }
-  return maxDiff / maxRef;
-}
+using gpu_test::maxRelativeError;
 
 rt::cuda::CudaModelOptions smallModel(const fs::path &plan) {
   rt::cuda::CudaModelOptions options;
@@ -104,7 +97,7 @@ TEST_P(TensorParallelGpuTest, LogitsMatchReferenceAndOneRank) {
     const std::vector<float> ours = rt::teacherForcedLogits(split.engine(), tokens, prefill);
     const std::vector<float> oneRank = rt::teacherForcedLogits(one.engine(), tokens, prefill);
     ASSERT_EQ(ours.size(), reference.size());
-    const double error = relativeError(ours, reference), oneError = relativeError(ours, oneRank);
+    const double error = maxRelativeError(ours, reference), oneError = maxRelativeError(ours, oneRank);
     std::cout << "[ tp       ] " << name_ << " prefill " << prefill << "/" << tokens.size() << ": max relative error "
               << error << " vs reference, " << oneError << " vs one rank\n";
     EXPECT_LE(error, kMaxRelativeError) << name_ << " with a prefill of " << prefill << " tokens";
