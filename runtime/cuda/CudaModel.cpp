@@ -44,16 +44,14 @@ std::vector<int> rankDevices(const PlanFile &plan, const CudaModelOptions &optio
 }
 
 // Pools as large as the fullest GPU allows: every rank holds the same pages (of its KV heads).
-KvCache makeKvCache(const PlanFile &plan, const std::vector<const Device *> &devices,
-                    const CudaModelOptions &options) {
+KvCache makeKvCache(const PlanFile &plan, const std::vector<const Device *> &devices, const CudaModelOptions &options) {
   KvLayout layout(plan.kv(), 2);
   if (options.kvCapacity)
     return KvCache(std::move(layout), *options.kvCapacity);
   uint64_t budget = UINT64_MAX;
   for (const Device *device : devices) {
     device->makeCurrent();
-    const uint64_t reserved =
-        CudaBackend::workspaceBytes(plan, options.backend, device->properties()) + kHeadroomBytes;
+    const uint64_t reserved = CudaBackend::workspaceBytes(plan, options.backend, device->properties()) + kHeadroomBytes;
     const uint64_t free = device->freeMemory();
     if (free <= reserved)
       throw Error("the GPU has " + std::to_string(free >> 20) + " MiB free after the weights, less than the " +
@@ -61,8 +59,8 @@ KvCache makeKvCache(const PlanFile &plan, const std::vector<const Device *> &dev
     budget = std::min(budget, free - reserved);
   }
   const double ratio = options.slidingFullRatio > 0 ? options.slidingFullRatio : plan.kv().sliding_full_ratio();
-  return KvCache(std::move(layout), kvCapacityForMemory(layout, uint64_t(double(budget) * options.kvMemoryFraction),
-                                                        ratio));
+  return KvCache(std::move(layout),
+                 kvCapacityForMemory(layout, uint64_t(double(budget) * options.kvMemoryFraction), ratio));
 }
 
 // A split plan's ranks stop together when one fails. NCCL communicators
@@ -81,7 +79,7 @@ private:
 };
 
 std::vector<std::unique_ptr<DeviceCollectives>> makeCollectives(const std::vector<int> &ordinals,
-                                                                 const CollectivesFactory &factory) {
+                                                                const CollectivesFactory &factory) {
   if (ordinals.size() == 1)
     return {};
   if (factory)
@@ -141,13 +139,12 @@ std::string CudaModel::describe() const {
     gpus = std::to_string(ranks_.size()) + " tensor-parallel ranks, one thread and GPU each: " + gpus + " x " +
            std::to_string(ranks_.size());
   char text[640];
-  std::snprintf(text, sizeof text,
-                "%s; kernels %s%s; weights %.2f GiB%s; KV pools %.2f GiB%s: sliding %u tokens, full %u tokens",
-                gpus.c_str(), first.library.arch().c_str(), first.library.jitCompiled() ? " (JIT from PTX)" : "",
-                double(first.weights.bytes()) / double(1ull << 30), ranks_.size() > 1 ? " per GPU" : "",
-                double(cudaBackends_.front()->kvStorage().bytes()) / double(1ull << 30),
-                ranks_.size() > 1 ? " per GPU" : "", kv_.capacity(plan::AttentionKind::Sliding) * pageSize,
-                kv_.capacity(plan::AttentionKind::Full) * pageSize);
+  std::snprintf(
+      text, sizeof text, "%s; kernels %s%s; weights %.2f GiB%s; KV pools %.2f GiB%s: sliding %u tokens, full %u tokens",
+      gpus.c_str(), first.library.arch().c_str(), first.library.jitCompiled() ? " (JIT from PTX)" : "",
+      double(first.weights.bytes()) / double(1ull << 30), ranks_.size() > 1 ? " per GPU" : "",
+      double(cudaBackends_.front()->kvStorage().bytes()) / double(1ull << 30), ranks_.size() > 1 ? " per GPU" : "",
+      kv_.capacity(plan::AttentionKind::Sliding) * pageSize, kv_.capacity(plan::AttentionKind::Full) * pageSize);
   return text;
 }
 

@@ -8,8 +8,8 @@
 
 #include "cuda/CudaBackend.h"
 #include "cuda/CudaWeights.h"
-#include "cuda/DeviceCollectives.h"
 #include "cuda/Device.h"
+#include "cuda/DeviceCollectives.h"
 #include "cuda/KernelLibrary.h"
 #include "engine/Engine.h"
 #include "kv/KvCache.h"
@@ -67,7 +67,7 @@ private:
   std::vector<std::unique_ptr<DeviceCollectives>> collectives_; // a split plan's, one per rank
   KvCache kv_;
   std::vector<CudaBackend *> cudaBackends_; // rank r's, owned by backend_
-  std::unique_ptr<Backend> backend_; // the one rank's CudaBackend, or a TensorParallelBackend over them
+  std::unique_ptr<Backend> backend_;        // the one rank's CudaBackend, or a TensorParallelBackend over them
   Engine engine_;
 };
 

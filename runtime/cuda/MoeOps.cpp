@@ -188,9 +188,8 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
   const OpWorkspace &w = env.workspace;
   const uint32_t hidden = b.inWidth[0], entries = rows * op.top_k(), experts = op.num_experts();
   const int firstExpert = op.experts_sharded() ? int(env.rank * experts) : 0;
-  const g4k::MoeSortArgs sort{b.in[2],      w.moeOffsets,     w.moeSorted,  w.moeSlots,
-                              w.moeSortedTokens, w.moeActive, int(entries), int(experts),
-                              int(op.top_k()), firstExpert};
+  const g4k::MoeSortArgs sort{b.in[2],     w.moeOffsets, w.moeSorted,  w.moeSlots,      w.moeSortedTokens,
+                              w.moeActive, int(entries), int(experts), int(op.top_k()), firstExpert};
   launch(env.kernels->moeSort, {1}, 1024, unsigned(experts * sizeof(int)), env.stream, sort, env.programmatic);
   const KernelChoice &choice = b.choices.at(rows);
   const bool half = choice.family == kernels::KernelFamily::MoeExpertHalfGemm;
@@ -204,8 +203,8 @@ void runMoeExperts(const OpEnv &env, const BoundInstruction &b, uint32_t rows) {
     runExpertsByKernels(env, b, rows);
   // The GEMM and splitWgmma paths leave the expert outputs in sorted order, the kernels by entry.
   const bool sorted = byGemm || wgmma;
-  const g4k::MoeCombineArgs combine{w.moeOutputs, w.moeSlots,      b.in[1], b.out[0], int(rows),
-                                    int(hidden),  int(op.top_k()), sorted};
+  const g4k::MoeCombineArgs combine{w.moeOutputs, w.moeSlots,  b.in[1],         b.out[0],
+                                    int(rows),    int(hidden), int(op.top_k()), sorted};
   launch(env.kernels->moeCombine, {blocksFor(uint64_t(rows) * hidden, g4k::kBlockThreads, 8192)}, g4k::kBlockThreads, 0,
          env.stream, combine, env.programmatic);
 }

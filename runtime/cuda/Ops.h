@@ -7,10 +7,10 @@
 #include "AttentionVariants.h"
 #include "cuda/CudaKvStorage.h"
 #include "cuda/Device.h"
+#include "cuda/DeviceCollectives.h"
 #include "cuda/Gemm.h"
 #include "cuda/KernelChoice.h"
 #include "cuda/KernelTable.h"
-#include "cuda/DeviceCollectives.h"
 #include "cuda/StepInputs.h"
 
 #include <cstdint>

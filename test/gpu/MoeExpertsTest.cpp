@@ -153,8 +153,8 @@ TEST_P(MoeExpertsTest, ExpertShardsMatchCpu) {
       h.env().rank = rank;
       h.env().ranks = ranks;
       for (const ExpertsPath &path : kPaths) {
-        b.choices = rt::cuda::KernelChoices(
-            kernels::moeExpertChoices(c.topK, {local, c.hidden, c.inter}, path.options), *h.env().kernels);
+        b.choices = rt::cuda::KernelChoices(kernels::moeExpertChoices(c.topK, {local, c.hidden, c.inter}, path.options),
+                                            *h.env().kernels);
         b.out = {h.poisoned(ref.size())};
         rt::cuda::runMoeExperts(h.env(), b, tokens);
         EXPECT_LE(shardError(h.download(b.out[0], ref.size()), ref), path.tolerance)

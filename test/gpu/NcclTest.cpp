@@ -194,7 +194,8 @@ TEST(NcclAllGpus, SumAndGatherAcrossRanks) {
   std::vector<std::vector<float>> sums(ranks), gathers(ranks);
   const std::vector<std::string> errors = gpus.run([&](uint32_t r, const rt::cuda::Device &device) {
     const NcclCollectives &rank = *gpus.group[r];
-    DeviceBuffer in(n * sizeof(float), "test input"), sum = poisoned(n), gathered = poisoned(ranks * n),
+    DeviceBuffer in(n * sizeof(float), "test input"),
+        sum = poisoned(n), gathered = poisoned(ranks * n),
         staging(rank.stagingFloats(rows, width) * sizeof(float), "gather staging");
     rank.allReduceSum(upload(in, x[r]), sum.get(), n, device.stream());
     rank.allGather(in.get(), gathered.get(), rows, width, staging.get(), device.stream());
@@ -232,8 +233,8 @@ TEST(NcclPerf, DISABLED_AllReduceBandwidth) {
   SKIP_BELOW_TWO_GPUS();
   const EveryGpu gpus;
   const uint32_t ranks = gpus.ranks();
-  const std::vector<size_t> sizes = {5376,      32 * 5376, 64 * 5376, 1u << 18, 1u << 20,
-                                     1u << 22, 1u << 24,  1u << 26}; // floats
+  const std::vector<size_t> sizes = {5376,     32 * 5376, 64 * 5376, 1u << 18,
+                                     1u << 20, 1u << 22,  1u << 24,  1u << 26}; // floats
   constexpr int kWarmup = 5, kCalls = 50;
   std::vector<double> seconds(sizes.size());
   std::barrier start{std::ptrdiff_t(ranks)};
@@ -256,12 +257,11 @@ TEST(NcclPerf, DISABLED_AllReduceBandwidth) {
   });
   for (uint32_t r = 0; r < ranks; ++r)
     ASSERT_EQ(errors[r], "") << "rank " << r;
-  std::printf("NCCL all-reduce, %u ranks, fp32 sum in place\n%12s %10s %12s %12s\n", ranks, "bytes", "us",
-              "algbw GB/s", "busbw GB/s");
+  std::printf("NCCL all-reduce, %u ranks, fp32 sum in place\n%12s %10s %12s %12s\n", ranks, "bytes", "us", "algbw GB/s",
+              "busbw GB/s");
   for (size_t s = 0; s < sizes.size(); ++s) {
     const double bytes = double(sizes[s]) * sizeof(float), algbw = bytes / seconds[s] / 1e9;
-    std::printf("%12.0f %10.1f %12.1f %12.1f\n", bytes, seconds[s] * 1e6, algbw,
-                algbw * 2.0 * (ranks - 1) / ranks);
+    std::printf("%12.0f %10.1f %12.1f %12.1f\n", bytes, seconds[s] * 1e6, algbw, algbw * 2.0 * (ranks - 1) / ranks);
   }
 }
 

@@ -10,8 +10,8 @@
 //   - "NCCL": rank r on device r with NcclCollectives and CUDA graphs;
 //     skipped with fewer GPUs than ranks.
 #include "GpuTestEnvironment.h"
-#include "OpHarness.h"
 #include "HostStagedCollectives.h"
+#include "OpHarness.h"
 
 #include "cuda/CudaModel.h"
 #include "engine/Generator.h"
@@ -133,7 +133,8 @@ TEST(TensorParallelGpu, RefusesMoreRanksThanGpus) {
     FAIL() << "a 2-rank plan from the last GPU loaded";
   } catch (const Error &e) {
     EXPECT_EQ(std::string(e.what()),
-              plan.string() + ": the plan is split over 2 tensor-parallel ranks (gemma4c --tp), one GPU each from GPU " +
+              plan.string() +
+                  ": the plan is split over 2 tensor-parallel ranks (gemma4c --tp), one GPU each from GPU " +
                   std::to_string(present - 1) + ", but " + std::to_string(present) + " GPU(s) are present");
   }
 }
